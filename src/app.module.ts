@@ -1,0 +1,25 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LIAISON_CONFIG, LiaisonConfig } from './platform/config/config';
+import { DatabaseModule } from './platform/database/database.module';
+import { LoggingModule } from './platform/logging/logging.module';
+import { HealthModule } from './health/health.module';
+import { AuthModule } from './auth/auth.module';
+
+/** Composition only: which capability modules make up the service. */
+@Module({})
+export class AppModule {
+  static forRoot(config: LiaisonConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        LoggingModule.forConfig(config),
+        DatabaseModule.forUrl(databaseUrl),
+        HealthModule,
+        AuthModule,
+      ],
+      providers: [{ provide: LIAISON_CONFIG, useValue: config }],
+      exports: [LIAISON_CONFIG],
+    };
+  }
+}

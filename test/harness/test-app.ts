@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
+import { createLiaisonApp } from '../../src/app.factory';
+import { LiaisonConfig, loadConfig } from '../../src/platform/config/config';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly config: LiaisonConfig;
+  readonly database: TestDatabase;
+  /** `http://127.0.0.1:<port>` of the running service. */
+  readonly baseUrl: string;
+  /** A superuser connection to this file's database, for arranging data and checking rows. */
+  sql(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real service (Fastify on a free loopback port) on a database of its own.
+ * `env` takes the same variables as production (DESIGN.md); PORT and MLLP_PORT default to 0.
+ */
+export async function bootTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'liaison-app-'));
+  const config = loadConfig(
+    { PORT: '0', MLLP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LIAISON_DATA_DIR: dataDir, ...env },
+    process.cwd(),
+  );
+  const app = await createLiaisonApp(config, database.url);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  if (!address || typeof address === 'string') throw new Error('the test app has no TCP address');
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  const admin = new Client({ connectionString: database.url });
+  await admin.connect();
+  return {
+    app,
+    config,
+    database,
+    baseUrl,
+    async sql(text, params) {
+      return (await admin.query(text, params)).rows;
+    },
+    async close() {
+      await admin.end();
+      await app.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
