@@ -15,7 +15,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@liaison/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
-    '^@liaison/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
