@@ -16,7 +16,7 @@ describe('health', () => {
   it('is ready once the database answers and migrations are applied', async () => {
     const response = await fetch(`${service.baseUrl}/health/ready`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { details: Record<string, unknown> };
     expect(body.details).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' } });
   });
 
@@ -26,7 +26,7 @@ describe('health', () => {
     try {
       const response = await fetch(`${service.baseUrl}/health/ready`);
       expect(response.status).toBe(503);
-      expect((await response.json()).details.migrations).toMatchObject({ status: 'down' });
+      expect(((await response.json()) as { details: Record<string, unknown> }).details.migrations).toMatchObject({ status: 'down' });
     } finally {
       await service.sql(`INSERT INTO migrations (timestamp, name) VALUES ($1, $2)`, [
         Number(String(last.name).match(/\d+$/)![0]),

@@ -26,6 +26,25 @@ interface EmbeddedLog {
 
 const DATABASE_NAME = 'liaison';
 const DB_USER = 'postgres';
+/** Written while the embedded server runs, so the CLI can use it alongside a running service. */
+const RUNTIME_FILE = 'postgres-runtime.json';
+
+function embeddedUrl(password: string, port: number): string {
+  return `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+}
+
+/**
+ * The URL of the embedded PostgreSQL a live Liaison process is running on `dataDir`, if any.
+ * Lets `npm run liaison -- …` work while `npm start` holds the data folder.
+ */
+export async function runningEmbeddedUrl(dataDir: string): Promise<string | undefined> {
+  const runtime = await readFile(join(dataDir, RUNTIME_FILE), 'utf8').catch(() => undefined);
+  if (!runtime) return undefined;
+  const { pid, port } = JSON.parse(runtime) as { pid: number; port: number };
+  if (!isAlive(pid)) return undefined;
+  const password = (await readFile(join(dataDir, 'postgres-password'), 'utf8')).trim();
+  return embeddedUrl(password, port);
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -158,12 +177,16 @@ export async function startEmbeddedPostgres(
     } finally {
       await admin.end();
     }
+    const url = embeddedUrl(password, port);
+    const runtimeFile = join(dataDir, RUNTIME_FILE);
+    await writeFile(runtimeFile, JSON.stringify({ pid: process.pid, port }), { mode: 0o600 });
     let stopped = false;
     return {
-      url: `postgresql://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
+      url,
       async stop() {
         if (stopped) return;
         stopped = true;
+        await rm(runtimeFile, { force: true });
         await postgres.stop();
         await releaseLock();
       },
