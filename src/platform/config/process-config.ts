@@ -1,10 +1,15 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, LiaisonConfig, loadConfig } from './config';
 
 /**
- * The one place that reads `process.env`. A bad value prints one line naming the variable and
- * stops the process, before anything has started.
+ * The one place that reads `process.env` (after `.env` in the working folder, if present; the
+ * real environment wins). A bad value prints one line naming the variable and stops the
+ * process, before anything has started.
  */
 export function configFromProcessOrExit(): LiaisonConfig {
+  const dotenv = join(process.cwd(), '.env');
+  if (existsSync(dotenv)) process.loadEnvFile(dotenv);
   try {
     return loadConfig(process.env, process.cwd());
   } catch (error) {
