@@ -64,6 +64,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(60) @Max(3600)
   LIAISON_TOKEN_TTL_SECONDS?: number;
 
+  @IsOptional() @IsString() @MinLength(1)
+  LIAISON_SIGNING_KEY_FILE?: string;
+
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
@@ -94,6 +97,8 @@ export interface LiaisonConfig {
   /** Sending facility (MSH-4) to tenant id; undefined means every facility feeds the default tenant. */
   readonly mllpFacilities: ReadonlyMap<string, string> | undefined;
   readonly tokenTtlSeconds: number;
+  /** A private JWK (JSON file) to sign access tokens with; undefined: generated under dataDir/keys. */
+  readonly signingKeyFile: string | undefined;
   readonly logLevel: LogLevel;
   readonly production: boolean;
 }
@@ -110,7 +115,7 @@ export const DEFAULT_TENANT_ID = 'default';
 const VARIABLES = [
   'PORT', 'HOST', 'MLLP_PORT', 'DATABASE_URL', 'LIAISON_DATA_DIR', 'LIAISON_BASE_URL',
   'LIAISON_ADMIN_CLIENT_ID', 'LIAISON_ADMIN_CLIENT_SECRET', 'LIAISON_WEBHOOK_ALLOWLIST',
-  'LIAISON_MLLP_FACILITIES', 'LIAISON_TOKEN_TTL_SECONDS', 'LOG_LEVEL', 'NODE_ENV',
+  'LIAISON_MLLP_FACILITIES', 'LIAISON_TOKEN_TTL_SECONDS', 'LIAISON_SIGNING_KEY_FILE', 'LOG_LEVEL', 'NODE_ENV',
 ] as const;
 
 /** Only the variables we own; an empty value counts as unset. */
@@ -187,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     webhookAllowlist: Object.freeze(parseAllowlist(vars.LIAISON_WEBHOOK_ALLOWLIST)),
     mllpFacilities: parseFacilities(vars.LIAISON_MLLP_FACILITIES),
     tokenTtlSeconds: vars.LIAISON_TOKEN_TTL_SECONDS ?? 300,
+    signingKeyFile: vars.LIAISON_SIGNING_KEY_FILE ? resolve(cwd, vars.LIAISON_SIGNING_KEY_FILE) : undefined,
     logLevel: vars.LOG_LEVEL ?? 'info',
     production: vars.NODE_ENV === 'production',
   });
