@@ -1,0 +1,7 @@
+import type { BenchScenario } from '../scenario';
+import { healthLive } from './health-live.scenario';
+import { tokenIssuance } from './token-issuance.scenario';
+import { whoami } from './whoami.scenario';
+
+/** Every scenario `npm run bench` runs, in order. Add yours here (one line). */
+export const SCENARIOS: readonly BenchScenario[] = [healthLive, tokenIssuance, whoami];
