@@ -25,12 +25,19 @@ function refusal(error: unknown): string {
   return 'the access token is malformed';
 }
 
+/** How many verified tokens are remembered; past that the oldest go first. */
+const VERIFIED_MAX_ENTRIES = 10_000;
+
 /**
  * Access tokens: JWTs signed with the service key, carrying the client, its tenant and the
- * granted scopes. Self-contained, so checking one needs no database.
+ * granted scopes. Self-contained, so checking one needs no database. A token that verified is
+ * remembered until it expires, so a client's every call does not pay for ECDSA again (a token
+ * is immutable: the same string always verifies the same way until its `exp`).
  */
 @Injectable()
 export class AccessTokenService {
+  private readonly verified = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
   constructor(
     @Inject(LIAISON_CONFIG) private readonly config: LiaisonConfig,
     private readonly keys: SigningKeyService,
@@ -57,7 +64,12 @@ export class AccessTokenService {
   }
 
   /** The principal of a valid access token; an AccessError (401) otherwise. */
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string, nowMs: number = Date.now()): Promise<Principal> {
+    const remembered = this.verified.get(token);
+    if (remembered) {
+      if (remembered.expiresAtMs > nowMs) return remembered.principal;
+      this.verified.delete(token);
+    }
     let payload;
     try {
       payload = await this.keys.verify(token, {
@@ -65,6 +77,7 @@ export class AccessTokenService {
         audience: this.config.baseUrl,
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: REQUIRED_CLAIMS,
+        currentDate: new Date(nowMs),
       });
     } catch (error) {
       throw notAuthenticated(refusal(error));
@@ -73,7 +86,21 @@ export class AccessTokenService {
     if (typeof sub !== 'string' || typeof tenant !== 'string' || typeof scope !== 'string') {
       throw notAuthenticated('the access token is malformed');
     }
-    return { clientId: sub, tenantId: tenant, scopes: scope.split(' ').filter((s) => s !== '') };
+    const principal: Principal = { clientId: sub, tenantId: tenant, scopes: scope.split(' ').filter((s) => s !== '') };
+    this.remember(token, principal, (payload.exp as number) * 1000);
+    return principal;
+  }
+
+  private remember(token: string, principal: Principal, expiresAtMs: number): void {
+    if (this.verified.size >= VERIFIED_MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest tenth.
+      let drop = VERIFIED_MAX_ENTRIES / 10;
+      for (const key of this.verified.keys()) {
+        if (drop-- <= 0) break;
+        this.verified.delete(key);
+      }
+    }
+    this.verified.set(token, { principal, expiresAtMs });
   }
 
   /** Reads `Authorization: Bearer <token>` and verifies the token. */

@@ -133,7 +133,10 @@ export class SigningKeyService implements OnModuleInit {
    * Verifies a JWT signed by the service key: ES256 only, the `kid` (when present) must be ours,
    * and the issuer, audience, type and lifetime claims must hold.
    */
-  async verify(token: string, expected: { issuer: string; audience: string; typ: string; requiredClaims: string[] }): Promise<JWTPayload> {
+  async verify(
+    token: string,
+    expected: { issuer: string; audience: string; typ: string; requiredClaims: string[]; currentDate?: Date },
+  ): Promise<JWTPayload> {
     const key = this.loaded();
     const { payload } = await jwtVerify(
       token,

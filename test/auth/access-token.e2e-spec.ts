@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CryptoKey, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
+import { AccessTokenService } from '../../src/auth/access-token.service';
 import { SigningKeyService } from '../../src/auth/signing-key.service';
 import { loadConfig } from '../../src/platform/config/config';
 import { issueToken } from '../harness/auth';
@@ -67,6 +68,14 @@ describe('access tokens and the global guard', () => {
     const { accessToken, clientId } = await issueToken(service, { scopes: ['system/Task.rs'] });
     const answer = await whoami(`Bearer ${accessToken}`);
     expect(answer).toMatchObject({ status: 200, body: { client_id: clientId, tenant: 'default', scope: 'system/Task.rs' } });
+  });
+
+  it('stops accepting a remembered token once it expires', async () => {
+    const token = await craft(service, { claims: { exp: Math.floor(Date.now() / 1000) + 90 } });
+    const tokens = service.app.get(AccessTokenService);
+    await expect(tokens.verify(token)).resolves.toMatchObject({ clientId: 'crafted-client' });
+    expect((await whoami(`Bearer ${token}`)).status).toBe(200);
+    await expect(tokens.verify(token, Date.now() + 91_000)).rejects.toThrow(/login|expired|access token/);
   });
 
   it('accepts a well-formed token crafted with the service key (the control for the cases below)', async () => {
