@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
@@ -18,6 +19,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** A port nothing listens on right now (the kernel's choice). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
 /**
  * Boots the real service (Fastify on a free loopback port) on a database of its own.
  * `env` takes the same variables as production (DESIGN.md); PORT and MLLP_PORT default to 0.
@@ -25,15 +38,24 @@ export interface TestApp {
 export async function bootTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'liaison-app-'));
+  // The port is chosen before the config is made, so LIAISON_BASE_URL (token `aud`, FHIR links)
+  // is the address the tests really call.
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig(
-    { PORT: '0', MLLP_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LIAISON_DATA_DIR: dataDir, ...env },
+    {
+      PORT: String(port),
+      MLLP_PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      LIAISON_DATA_DIR: dataDir,
+      LIAISON_BASE_URL: baseUrl,
+      ...env,
+    },
     process.cwd(),
   );
   const app = await createLiaisonApp(config, database.url);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  if (!address || typeof address === 'string') throw new Error('the test app has no TCP address');
-  const baseUrl = `http://127.0.0.1:${address.port}`;
+  await app.listen({ port, host: '127.0.0.1' });
   const admin = new Client({ connectionString: database.url });
   await admin.connect();
   return {
