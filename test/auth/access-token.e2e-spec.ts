@@ -161,14 +161,16 @@ describe('the signing key', () => {
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it('is generated once and reused on the next start, so earlier tokens stay valid', async () => {
-    const first = await bootTestApp({ LIAISON_DATA_DIR: dataDir });
+    // Both starts present the same public base URL (the token's issuer), as a restarted service does.
+    const publicUrl = { LIAISON_DATA_DIR: dataDir, LIAISON_BASE_URL: 'https://liaison.example.org' };
+    const first = await bootTestApp(publicUrl);
     let token: string;
     try {
       ({ accessToken: token } = await issueToken(first, { scopes: ['system/*.rs'] }));
     } finally {
       await first.close();
     }
-    const second = await bootTestApp({ LIAISON_DATA_DIR: dataDir });
+    const second = await bootTestApp(publicUrl);
     try {
       const jwks = (await (await fetch(`${second.baseUrl}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
       expect(jwks.keys.map((k) => k.kid)).toEqual([decodeProtectedHeader(token).kid]);
