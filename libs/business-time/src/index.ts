@@ -1,0 +1,3 @@
+export * from './time-zone';
+export * from './calendar';
+export * from './business-days';
