@@ -39,8 +39,10 @@ module.exports = {
     {
       name: 'libs-no-framework-or-io',
       severity: 'error',
-      comment: 'libs/ hold pure rules: no NestJS, ORM, database, sockets, HTTP, files or logging (not even their types).',
-      from: { path: '^libs/' },
+      comment:
+        'libs/ hold pure rules: no NestJS, ORM, database, sockets, HTTP, files or logging (not even their types). ' +
+        'Their specs may read fixture files (test/fixtures/).',
+      from: { path: '^libs/', pathNot: '\\.spec\\.ts$' },
       to: {
         path: [
           `(^|/)node_modules/(${LIBS_FORBIDDEN_PACKAGES.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`,

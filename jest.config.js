@@ -14,7 +14,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
-    '^@liaison/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@liaison/([a-z0-9-]+)$': '<rootDir>/libs/$1/src/index.ts',
     
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],

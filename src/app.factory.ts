@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import type { Clock } from './platform/clock/clock';
 import type { LiaisonConfig } from './platform/config/config';
 import { installRequestIds } from './platform/logging/request-id';
 
@@ -13,14 +14,18 @@ const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
  * Builds the Nest application on Fastify against an already-running database. Used by
  * `main.ts`, the test harness and the benchmark, so all three run the same service.
  */
-export async function createLiaisonApp(config: LiaisonConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+export async function createLiaisonApp(
+  config: LiaisonConfig,
+  databaseUrl: string,
+  options: { clock?: Clock } = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
   });
   installRequestIds(adapter.getInstance());
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl, options.clock), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });

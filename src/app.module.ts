@@ -1,14 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CLOCK, Clock, systemClock } from './platform/clock/clock';
 import { LIAISON_CONFIG, LiaisonConfig } from './platform/config/config';
 import { DatabaseModule } from './platform/database/database.module';
 import { LoggingModule } from './platform/logging/logging.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
+import { FhirModule } from './fhir/fhir.module';
 
 /** Composition only: which capability modules make up the service. */
 @Module({})
 export class AppModule {
-  static forRoot(config: LiaisonConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: LiaisonConfig, databaseUrl: string, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
       global: true,
@@ -17,9 +19,13 @@ export class AppModule {
         DatabaseModule.forUrl(databaseUrl),
         HealthModule,
         AuthModule,
+        FhirModule,
       ],
-      providers: [{ provide: LIAISON_CONFIG, useValue: config }],
-      exports: [LIAISON_CONFIG],
+      providers: [
+        { provide: LIAISON_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+      ],
+      exports: [LIAISON_CONFIG, CLOCK],
     };
   }
 }

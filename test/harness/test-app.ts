@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createLiaisonApp } from '../../src/app.factory';
+import type { Clock } from '../../src/platform/clock/clock';
 import { LiaisonConfig, loadConfig } from '../../src/platform/config/config';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -35,7 +36,7 @@ export async function freePort(): Promise<number> {
  * Boots the real service (Fastify on a free loopback port) on a database of its own.
  * `env` takes the same variables as production (DESIGN.md); PORT and MLLP_PORT default to 0.
  */
-export async function bootTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function bootTestApp(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'liaison-app-'));
   // The port is chosen before the config is made, so LIAISON_BASE_URL (token `aud`, FHIR links)
@@ -54,7 +55,7 @@ export async function bootTestApp(env: Record<string, string> = {}): Promise<Tes
     },
     process.cwd(),
   );
-  const app = await createLiaisonApp(config, database.url);
+  const app = await createLiaisonApp(config, database.url, options);
   await app.listen({ port, host: '127.0.0.1' });
   const admin = new Client({ connectionString: database.url });
   await admin.connect();

@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Resource } from '@medplum/fhirtypes';
+import { extractSearchValues, SearchCatalog, SearchValues } from '@liaison/fhir-search';
+import { EntityManager } from 'typeorm';
+import { LIAISON_CONFIG, LiaisonConfig } from '../../platform/config/config';
+import { PreparedQueries } from './prepared-query';
+import { SEARCH_CATALOG } from './search-catalog.provider';
+
+const TABLES = ['fhir_search_token', 'fhir_search_string', 'fhir_search_reference', 'fhir_search_date', 'fhir_search_quantity'];
+
+function timestamp(ms: number): string {
+  if (ms === Infinity) return 'infinity';
+  if (ms === -Infinity) return '-infinity';
+  return new Date(ms).toISOString();
+}
+
+/** Column arrays for one multi-row INSERT … SELECT FROM unnest(…). */
+interface TableRows {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly types: readonly string[];
+  readonly arrays: unknown[][];
+}
+
+function rowsOf(table: string, columns: string[], types: string[]): TableRows {
+  return { table, columns: ['resource_type', 'resource_id', ...columns], types: ['text', 'text', ...types], arrays: [] };
+}
+
+function push(rows: TableRows, values: unknown[]): void {
+  if (!rows.arrays.length) rows.arrays.push(...rows.columns.map(() => []));
+  values.forEach((value, i) => rows.arrays[i].push(value));
+}
+
+/**
+ * Keeps the search index in step with the store: every write of a resource replaces its index
+ * rows, in the caller's transaction, in one statement (DELETE + multi-row INSERT per table),
+ * prepared once per connection.
+ */
+@Injectable()
+export class SearchIndexer {
+  private readonly baseUrl: string;
+  private readonly prepared = new PreparedQueries();
+
+  constructor(
+    @Inject(SEARCH_CATALOG) private readonly catalog: SearchCatalog,
+    @Inject(LIAISON_CONFIG) config: LiaisonConfig,
+  ) {
+    this.baseUrl = `${config.baseUrl}/fhir/R4`;
+  }
+
+  /** Replaces the index rows of `resource` (which has its id) with those of its current content. */
+  async index(tx: EntityManager, tenantId: string, resource: Resource): Promise<void> {
+    await this.indexMany(tx, tenantId, [resource]);
+  }
+
+  /** `index` for several resources (a transaction Bundle, a bulk load): one round trip in all. */
+  async indexMany(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
+    if (!resources.length) return;
+    const token = rowsOf('fhir_search_token', ['param', 'system', 'code', 'text'], ['text', 'text', 'text', 'text']);
+    const string = rowsOf('fhir_search_string', ['param', 'value', 'exact'], ['text', 'text', 'text']);
+    const reference = rowsOf(
+      'fhir_search_reference',
+      ['param', 'target_type', 'target_id', 'url', 'status'],
+      ['text', 'text', 'text', 'text', 'text'],
+    );
+    const date = rowsOf('fhir_search_date', ['param', 'low', 'high'], ['text', 'timestamptz', 'timestamptz']);
+    const quantity = rowsOf('fhir_search_quantity', ['param', 'value', 'system', 'code'], ['text', 'float8', 'text', 'text']);
+    const types: string[] = [];
+    const ids: string[] = [];
+    // The last version of a resource named twice wins (its rows would otherwise be inserted twice).
+    const latest = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
+    for (const resource of latest.values()) {
+      if (!resource.id) throw new Error(`SearchIndexer: a ${resource.resourceType} without an id cannot be indexed`);
+      const key = [resource.resourceType, resource.id];
+      types.push(key[0]);
+      ids.push(key[1]);
+      const values: SearchValues = extractSearchValues(this.catalog, resource, this.baseUrl);
+      for (const t of values.tokens) push(token, [...key, t.param, t.system, t.code, t.text]);
+      for (const s of values.strings) push(string, [...key, s.param, s.value, s.exact]);
+      for (const r of values.references) push(reference, [...key, r.param, r.targetType, r.targetId, r.url, values.status]);
+      for (const d of values.dates) push(date, [...key, d.param, timestamp(d.low), timestamp(d.high)]);
+      for (const q of values.quantities) push(quantity, [...key, q.param, q.value, q.system, q.code]);
+    }
+
+    const params: unknown[] = [tenantId, types, ids];
+    const add = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const ctes = TABLES.map(
+      (table, i) =>
+        `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.resource_id = k.resource_id` +
+        ` AND s.tenant_id = $1 AND s.resource_type = k.resource_type)`,
+    );
+    for (const rows of [token, string, reference, date, quantity]) {
+      if (!rows.arrays.length) continue;
+      const arrays = rows.arrays.map((values, i) => `${add(values)}::${rows.types[i]}[]`).join(', ');
+      ctes.push(
+        `i_${rows.table} AS (INSERT INTO ${rows.table} (tenant_id, ${rows.columns.join(', ')})` +
+          ` SELECT $1, * FROM unnest(${arrays}))`,
+      );
+    }
+    await this.prepared.rows(
+      tx,
+      `WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(resource_type, resource_id)), ${ctes.join(', ')} SELECT 1`,
+      params,
+    );
+  }
+
+  /** Drops every index row of a resource (on delete: a deleted resource matches no search). */
+  async remove(tx: EntityManager, tenantId: string, resourceType: string, id: string): Promise<void> {
+    const ctes = TABLES.map(
+      (table, i) => `d${i} AS (DELETE FROM ${table} WHERE resource_id = $3 AND tenant_id = $1 AND resource_type = $2)`,
+    );
+    await this.prepared.rows(tx, `WITH ${ctes.join(', ')} SELECT 1`, [tenantId, resourceType, id]);
+  }
+}

@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import type { Resource } from '@medplum/fhirtypes';
+import type { ResourceVersion } from '@liaison/fhir-store';
+import type { EntityManager } from 'typeorm';
+
+/** A version to write: the resource with its id and meta already assigned. */
+export interface VersionToWrite {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: number;
+  readonly lastUpdated: string;
+  readonly deleted: boolean;
+  /** The resource JSON, serialised once by the caller. */
+  readonly json: string;
+}
+
+/** The current row of a resource, locked for the rest of the transaction. */
+export interface CurrentRow {
+  readonly versionId: number;
+  readonly deleted: boolean;
+  readonly content: Resource;
+}
+
+/** History paging position: the last row of the page before. */
+export interface HistoryCursor {
+  readonly lastUpdated: string;
+  readonly id: string;
+  readonly versionId: number;
+}
+
+interface Row {
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: Resource;
+}
+
+/** jsonb does not keep key order; FHIR JSON conventionally starts with resourceType, id, meta. */
+function conventionalOrder(content: Resource): Resource {
+  const { resourceType, id, meta, ...rest } = content;
+  return { resourceType, id, meta, ...rest } as Resource;
+}
+
+function toVersion(row: Row): ResourceVersion {
+  return {
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated.toISOString(),
+    deleted: row.deleted,
+    content: conventionalOrder(row.content),
+  };
+}
+
+const COLUMNS = 'tenant_id, resource_type, id, version_id, last_updated, deleted, content';
+
+/**
+ * SQL of the FHIR store: `fhir_resources` (current versions) and `fhir_resource_history`
+ * (every version). Each write is one statement that writes both tables; every statement names
+ * the tenant (row-level security checks it again).
+ */
+@Injectable()
+export class FhirResourceRepository {
+  /**
+   * Inserts first versions. Returns the ids that were inserted: an id that already exists
+   * (a client-chosen id, on create-on-update) is skipped, not an error.
+   */
+  async insert(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<Set<string>> {
+    if (versions.length === 0) return new Set();
+    const rows: { id: string }[] = await tx.query(
+      `WITH written AS (
+         INSERT INTO fhir_resources (${COLUMNS})
+         SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, t.content::jsonb
+           FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])
+                AS t(resource_type, id, version_id, last_updated, content)
+         ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
+         RETURNING ${COLUMNS})
+       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written RETURNING id`,
+      [
+        tenantId,
+        versions.map((v) => v.resourceType),
+        versions.map((v) => v.id),
+        versions.map((v) => v.versionId),
+        versions.map((v) => v.lastUpdated),
+        versions.map((v) => v.json),
+      ],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Inserts one first version; false when the id is taken. The write path of a single create. */
+  async insertOne(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<boolean> {
+    const rows: unknown[] = await tx.query(
+      `WITH written AS (
+         INSERT INTO fhir_resources (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, false, $6::jsonb)
+         ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
+         RETURNING ${COLUMNS})
+       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written RETURNING 1`,
+      [tenantId, version.resourceType, version.id, version.versionId, version.lastUpdated, version.json],
+    );
+    return rows.length === 1;
+  }
+
+  /** The current row, locked until the transaction ends (so versions are assigned in order). */
+  async lockCurrent(tx: EntityManager, tenantId: string, resourceType: string, id: string): Promise<CurrentRow | undefined> {
+    const rows: { version_id: number; deleted: boolean; content: Resource }[] = await tx.query(
+      `SELECT version_id, deleted, content FROM fhir_resources
+        WHERE tenant_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE`,
+      [tenantId, resourceType, id],
+    );
+    const row = rows[0];
+    return row && { versionId: row.version_id, deleted: row.deleted, content: row.content };
+  }
+
+  /** Writes a new version over an existing row (update, patch, delete, re-create after delete). */
+  async writeVersion(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<void> {
+    await tx.query(
+      `WITH written AS (
+         UPDATE fhir_resources SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
+          WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
+         RETURNING ${COLUMNS})
+       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`,
+      [tenantId, version.resourceType, version.id, version.versionId, version.lastUpdated, version.deleted, version.json],
+    );
+  }
+
+  /** Marks a resource deleted: a new version with deleted = true that keeps the last content. */
+  async markDeleted(tx: EntityManager, tenantId: string, resourceType: string, id: string, versionId: number, at: string): Promise<void> {
+    await tx.query(
+      `WITH written AS (
+         UPDATE fhir_resources SET version_id = $4, last_updated = $5, deleted = true
+          WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
+         RETURNING ${COLUMNS})
+       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`,
+      [tenantId, resourceType, id, versionId, at],
+    );
+  }
+
+  async current(tx: EntityManager, tenantId: string, resourceType: string, id: string): Promise<ResourceVersion | undefined> {
+    const rows: Row[] = await tx.query(
+      `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resources
+        WHERE tenant_id = $1 AND resource_type = $2 AND id = $3`,
+      [tenantId, resourceType, id],
+    );
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  async version(tx: EntityManager, tenantId: string, resourceType: string, id: string, versionId: number): Promise<ResourceVersion | undefined> {
+    const rows: Row[] = await tx.query(
+      `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
+        WHERE tenant_id = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
+      [tenantId, resourceType, id, versionId],
+    );
+    return rows[0] && toVersion(rows[0]);
+  }
+
+  /** Versions of one resource, newest first. */
+  async instanceHistory(
+    tx: EntityManager,
+    tenantId: string,
+    resourceType: string,
+    id: string,
+    page: { limit: number; since?: string; beforeVersion?: number },
+  ): Promise<ResourceVersion[]> {
+    const rows: Row[] = await tx.query(
+      `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
+        WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
+          AND ($4::timestamptz IS NULL OR last_updated >= $4)
+          AND ($5::int IS NULL OR version_id < $5)
+        ORDER BY version_id DESC LIMIT $6`,
+      [tenantId, resourceType, id, page.since ?? null, page.beforeVersion ?? null, page.limit],
+    );
+    return rows.map(toVersion);
+  }
+
+  /** Versions of every resource of a type, newest first, keyset-paged. */
+  async typeHistory(
+    tx: EntityManager,
+    tenantId: string,
+    resourceType: string,
+    page: { limit: number; since?: string; after?: HistoryCursor },
+  ): Promise<ResourceVersion[]> {
+    const after = page.after;
+    const rows: Row[] = await tx.query(
+      `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
+        WHERE tenant_id = $1 AND resource_type = $2
+          AND ($3::timestamptz IS NULL OR last_updated >= $3)
+          AND ($4::timestamptz IS NULL OR (last_updated, id, version_id) < ($4, $5, $6))
+        ORDER BY last_updated DESC, id DESC, version_id DESC LIMIT $7`,
+      [tenantId, resourceType, page.since ?? null, after?.lastUpdated ?? null, after?.id ?? null, after?.versionId ?? null, page.limit],
+    );
+    return rows.map(toVersion);
+  }
+}
