@@ -79,6 +79,23 @@ describe('tenant isolation (PostgreSQL row-level security)', () => {
     expect(after.tenant ?? '').toBe('');
   });
 
+  it('takes a tenant id as data, never as SQL, and rolls back with the work', async () => {
+    const hostile = "tenant-a', true); DROP TABLE api_clients; --";
+    const [seen]: { tenant: string }[] = await inTenant(db, hostile, (tx) =>
+      tx.query(`SELECT current_setting('app.tenant_id') AS tenant`),
+    );
+    expect(seen.tenant).toBe(hostile);
+    expect(await inTenant(db, hostile, (tx) => tx.query('SELECT * FROM api_clients'))).toEqual([]);
+    await expect(
+      inTenant(db, 'tenant-a', async (tx) => {
+        await tx.query(`UPDATE api_clients SET name = 'renamed' WHERE client_id = $1`, [clientA]);
+        throw new Error('the work failed');
+      }),
+    ).rejects.toThrow('the work failed');
+    const [row] = await service.sql('SELECT name FROM api_clients WHERE client_id = $1', [clientA]);
+    expect(row.name).not.toBe('renamed');
+  });
+
   it("puts the client's tenant in its tokens", async () => {
     const issued = await issueToken(service, { tenant: 'tenant-b', scopes: ['system/*.rs'] });
     const response = await fetch(`${service.baseUrl}/oauth2/whoami`, { headers: { authorization: `Bearer ${issued.accessToken}` } });

@@ -10,10 +10,24 @@ export const TENANT_ROLE = 'liaison_tenant';
  * resolves; a rejection rolls everything back.
  */
 export async function inTenant<T>(db: DataSource, tenantId: string, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query(`SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)`, [TENANT_ROLE, tenantId]);
-    return work(tx);
-  });
+  const runner = db.createQueryRunner();
+  // The tenant scope rides on the BEGIN itself (one simple-protocol round trip, not two): this
+  // runner's top-level START TRANSACTION is sent together with the two set_config calls.
+  const begin = `START TRANSACTION; SELECT set_config('role', '${TENANT_ROLE}', true), set_config('app.tenant_id', ${sqlLiteral(tenantId)}, true)`;
+  const query = runner.query.bind(runner);
+  runner.query = ((text: string, parameters?: unknown[], structured?: boolean) =>
+    query(text === 'START TRANSACTION' ? begin : text, parameters, structured as never)) as typeof runner.query;
+  try {
+    return await runner.manager.transaction(work);
+  } finally {
+    await runner.release();
+  }
+}
+
+/** A PostgreSQL string literal (standard_conforming_strings, the default since 9.1). */
+function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('a tenant id cannot contain NUL');
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 /**
