@@ -79,6 +79,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       LIAISON_ADMIN_CLIENT_ID: options.client.clientId,
       LIAISON_ADMIN_CLIENT_SECRET: options.client.secret,
       LIAISON_TOKEN_TTL_SECONDS: '3600',
+      // Webhook scenarios deliver to a receiver on loopback.
+      LIAISON_WEBHOOK_ALLOWLIST: '127.0.0.1',
       LOG_LEVEL: options.logLevel,
     },
   });

@@ -6,6 +6,10 @@ import { LoggingModule } from './platform/logging/logging.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
 import { FhirModule } from './fhir/fhir.module';
+import { CoordinationModule } from './coordination/coordination.module';
+import { EventsModule } from './events/events.module';
+import { IngestModule } from './ingest/ingest.module';
+import { GraphqlApiModule } from './graphql/graphql-api.module';
 
 /** Composition only: which capability modules make up the service. */
 @Module({})
@@ -20,6 +24,10 @@ export class AppModule {
         HealthModule,
         AuthModule,
         FhirModule,
+        CoordinationModule,
+        EventsModule,
+        IngestModule,
+        GraphqlApiModule,
       ],
       providers: [
         { provide: LIAISON_CONFIG, useValue: config },

@@ -7,6 +7,10 @@ const specs: Record<string, Record<string, OptionSpec>> = {
     name: { kind: 'value', description: '' },
     'no-secret': { kind: 'flag', description: '' },
   },
+  'hl7:reprocess': {
+    id: { kind: 'value', required: true, positional: true, description: '' },
+    json: { kind: 'flag', description: '' },
+  },
 };
 const lookup = (command: string): Record<string, OptionSpec> | undefined => specs[command];
 
@@ -18,6 +22,9 @@ describe('parseArgs', () => {
     [['clients:create', '--tenant=t', '--scopes=system/*.rs system/Task.c'], 'clients:create', { tenant: 't', scopes: 'system/*.rs system/Task.c' }],
     [['clients:create', '--tenant', 't', '--scopes', 'x', '--no-secret', '--name', 'My App'], 'clients:create', { tenant: 't', scopes: 'x', 'no-secret': true, name: 'My App' }],
     [['clients:create', '--tenant', 't', '--scopes', 'x', '--name='], 'clients:create', { tenant: 't', scopes: 'x', name: '' }],
+    [['hl7:reprocess', 'abc'], 'hl7:reprocess', { id: 'abc' }],
+    [['hl7:reprocess', '--json', 'abc'], 'hl7:reprocess', { id: 'abc', json: true }],
+    [['hl7:reprocess', '--id', 'abc'], 'hl7:reprocess', { id: 'abc' }],
   ])('%j', (argv, command, options) => {
     const parsed = parseArgs(argv, lookup);
     expect(parsed.command).toBe(command);
@@ -33,6 +40,9 @@ describe('parseArgs', () => {
     [['clients:create', '--tenant', '--scopes', 'x'], /--tenant needs a value/],
     [['clients:create', 'stray', '--tenant', 't', '--scopes', 'x'], /unexpected argument "stray"/],
     [['clients:create', '--tenant', 't', '--scopes', 'x', '--no-secret=yes'], /takes no value/],
+    [['hl7:reprocess', 'abc', 'def'], /unexpected argument "def"/],
+    [['hl7:reprocess', 'abc', '--id', 'def'], /--id is given twice/],
+    [['hl7:reprocess'], /needs --id/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseArgs(argv, lookup)).toThrow(message);
   });

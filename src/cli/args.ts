@@ -8,6 +8,8 @@ export interface OptionSpec {
   /** `value`: takes the next argument; `flag`: stands alone. */
   readonly kind: 'value' | 'flag';
   readonly required?: boolean;
+  /** A `value` option that may also be given as the command's one positional argument (`hl7:reprocess <id>`). */
+  readonly positional?: boolean;
   readonly description: string;
 }
 
@@ -18,15 +20,23 @@ export class UsageError extends Error {
   }
 }
 
-/** `liaison <command> [--name value | --flag | --name=value]…`; positional arguments are refused. */
+/**
+ * `liaison <command> [--name value | --flag | --name=value]…`; a positional argument is refused
+ * unless the command has a `positional` option, which takes the first one.
+ */
 export function parseArgs(argv: readonly string[], specs: (command: string) => Readonly<Record<string, OptionSpec>> | undefined): ParsedArgs {
   const [command, ...rest] = argv;
   const options = new Map<string, string | true>();
   if (command === undefined || command.startsWith('-')) return { command: command === undefined ? undefined : 'help', options };
   const spec = specs(command);
   if (!spec) throw new UsageError(`unknown command "${command}"`);
+  const positional = Object.entries(spec).find(([, option]) => option.positional && option.kind === 'value')?.[0];
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
+    if (positional && !arg.startsWith('-') && !options.has(positional)) {
+      options.set(positional, arg);
+      continue;
+    }
     if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument "${arg}"`);
     const equals = arg.indexOf('=');
     const name = arg.slice(2, equals < 0 ? undefined : equals);

@@ -7,6 +7,8 @@ import { asService } from '../platform/database/tenant-scope';
 import { isValidTenantId, TenantsService } from '../tenancy/tenants.service';
 import { ApiClientsService } from '../auth/api-clients.service';
 import { OptionSpec, UsageError } from './args';
+import { INGEST_COMMANDS } from './ingest.commands';
+import { COORDINATION_COMMANDS } from './coordination.commands';
 
 export interface CliContext {
   readonly db: DataSource;
@@ -153,6 +155,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       };
     },
   },
+  ...INGEST_COMMANDS,
+  ...COORDINATION_COMMANDS,
 };
 
 /** One line for an error a command ran into: the OperationOutcome's text, or the message. */

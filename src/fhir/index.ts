@@ -6,8 +6,15 @@
 export { FhirModule } from './fhir.module';
 export { FhirStore } from './store/fhir-store';
 export type { CreateOptions, DeleteResult, ResourceChange, StoredResource, UpdateOptions, WriteOutcome } from './store/fhir-store';
+export type { WriteReactions } from './store/write-steps';
+export { ChangeFeed } from './store/change-feed.service';
+export type { FeedEvent } from './store/change-feed.service';
 export { FhirDefinitionsService } from './definitions/fhir-definitions.service';
 export { FhirSearchService } from './search/fhir-search.service';
+export { TaskWorklistService } from './views/task-worklist.service';
+export type { WorklistCriteria, WorklistOrder, WorklistPosition, WorklistRow } from './views/task-worklist.service';
+export { FhirReadService } from './views/fhir-reads.service';
+export type { ReferencePath, ReferencingRow, VersionRow } from './views/fhir-reads.service';
 export { FhirInteractions } from './interactions/fhir-interactions.service';
 export { FhirExceptionFilter, fhirErrorAnswer } from './rest/fhir-exception.filter';
 export { bodyOf, fhirContextOf, UnparsableBody } from './rest/fhir-request';

@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthI
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/public.decorator';
+import { MllpServer } from '../ingest';
 import { migrationsUpToDate } from '../platform/database/migrate';
 
 @Public()
@@ -13,6 +14,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @InjectDataSource() private readonly db: DataSource,
+    private readonly mllp: MllpServer,
   ) {}
 
   /** The process is up and serving HTTP. */
@@ -21,7 +23,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready for traffic: the database answers and every shipped migration is applied. */
+  /** Ready for traffic: the database answers, every shipped migration is applied, and MLLP listens (when enabled). */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -30,6 +32,12 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('migrations');
         return (await migrationsUpToDate(this.db)) ? indicator.up() : indicator.down({ reason: 'pending migrations' });
+      },
+      () => {
+        const indicator = this.indicators.check('mllp');
+        const mllp = this.mllp.readiness();
+        if (!mllp.enabled) return indicator.up({ enabled: false });
+        return mllp.listening ? indicator.up({ enabled: true, listening: true, port: mllp.port }) : indicator.down({ enabled: true, listening: false, reason: 'MLLP not listening' });
       },
     ]);
   }

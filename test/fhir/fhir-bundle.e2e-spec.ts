@@ -177,6 +177,33 @@ describe('FHIR batch and transaction Bundles', () => {
     expect(names.map((r) => r.name)).toEqual(['Batch one', 'Batch three']);
   });
 
+  it('leaves Subscription writes to their own endpoint, in a batch and in a transaction', async () => {
+    const subscription = {
+      resourceType: 'Subscription',
+      status: 'requested',
+      reason: 'bundle test',
+      criteria: 'http://liaison.health/fhir/SubscriptionTopic/task-status-changed',
+      channel: { type: 'rest-hook', endpoint: 'http://127.0.0.1:9/hook', payload: 'application/fhir+json' },
+    };
+    const batch = await client.medplum.executeBatch({
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { resource: subscription as never, request: { method: 'POST', url: 'Subscription' } },
+        { request: { method: 'GET', url: 'Subscription' } },
+      ],
+    });
+    expect(batch.entry?.map((e) => e.response?.status)).toEqual(['400 Bad Request', '200 OK']);
+    await expect(
+      client.medplum.executeBatch({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: subscription as never, request: { method: 'POST', url: 'Subscription' } }],
+      }),
+    ).rejects.toThrow(/Subscription/);
+    expect(await count('Subscription')).toBe(0);
+  });
+
   it('honours Prefer: return=minimal in the response entries', async () => {
     const response = await client.http('', {
       method: 'POST',

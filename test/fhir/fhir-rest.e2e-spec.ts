@@ -450,6 +450,8 @@ describe('FHIR REST API', () => {
         [
           'CarePlan', 'CareTeam', 'Communication', 'Condition', 'Coverage', 'Encounter', 'Endpoint', 'Location', 'Organization',
           'Patient', 'PlanDefinition', 'Practitioner', 'PractitionerRole', 'RelatedPerson', 'ServiceRequest', 'Subscription', 'Task',
+          // The SubscriptionTopics, read-only, as the R4 Subscriptions Backport IG serves them (issue 7).
+          'Basic',
         ].sort(),
       );
       const task = rest.resource!.find((r) => r.type === 'Task')!;

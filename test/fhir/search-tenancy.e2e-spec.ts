@@ -81,7 +81,7 @@ describe('FHIR search tenant isolation', () => {
   });
 
   it('keeps each tenant’s index rows when the other updates or deletes the same id', async () => {
-    await north.put({ ...task('shared-task', 'completed') });
+    await north.put({ ...task('shared-task', 'accepted') });
     expect(matchIds(await south.search('Task?status=requested&_id=shared-task'))).toEqual(['shared-task']);
     expect(matchIds(await north.search('Task?status=requested&_id=shared-task'))).toEqual([]);
     expect((await south.request('DELETE', 'Patient/shared-patient')).status).toBeLessThan(300);
@@ -97,7 +97,7 @@ describe('FHIR search tenant isolation', () => {
     ]);
     const status = await service.sql(`SELECT DISTINCT tenant_id, status FROM fhir_search_reference WHERE resource_id = 'shared-task' ORDER BY tenant_id`);
     expect(status).toEqual([
-      { tenant_id: 'north', status: 'completed' },
+      { tenant_id: 'north', status: 'accepted' },
       { tenant_id: 'south', status: 'requested' },
     ]);
   });

@@ -1,4 +1,7 @@
 import type { Bundle, CarePlan, Coverage, Encounter, Organization, Patient, PlanDefinition, Practitioner, ServiceRequest, Task } from '@medplum/fhirtypes';
+import { DataSource } from 'typeorm';
+import { FhirSearchService } from '../../src/fhir/search/fhir-search.service';
+import { inTenant } from '../../src/platform/database/tenant-scope';
 import { bootTestApp, TestApp } from '../harness/test-app';
 import { includedRefs, matchIds, searchClient, SearchTestClient } from './search-client';
 
@@ -198,6 +201,28 @@ describe('FHIR search', () => {
       ]);
       expect(await sorted(`Task?owner=${ref('Practitioner:alice')}&status:not=requested`)).toEqual(['Task:visit']);
       expect(await sorted(`Task?patient=${ref('Patient:zoe')}&status=completed`)).toEqual(['Task:money']);
+    });
+
+    it('reads stored owners written absolute, versioned or foreign the same on every path', async () => {
+      const owned = async (reference: string, status: Task['status']) =>
+        (await fhir.create<Task>({ resourceType: 'Task', status, intent: 'order', owner: { reference }, code: { text: 'carol' } })).id!;
+      const absolute = await owned(`${fhirBase}/Practitioner/carol`, 'requested');
+      const versioned = await owned('Practitioner/carol/_history/1', 'requested');
+      const foreign = await owned('http://elsewhere.example/fhir/R4/Practitioner/carol', 'requested');
+      const done = await owned('Practitioner/carol', 'completed');
+      const local = [absolute, versioned].sort();
+      // Typed values take the worklist columns; a bare id and :text-free filters take the index.
+      expect(matchIds(await fhir.search('Task?owner=Practitioner/carol&status=requested')).sort()).toEqual(local);
+      expect(matchIds(await fhir.search('Task?owner:Practitioner=carol&status=requested')).sort()).toEqual(local);
+      expect(matchIds(await fhir.search('Task?owner=carol&status=requested')).sort()).toEqual(local);
+      expect(matchIds(await fhir.search('Task?owner=Practitioner/carol')).sort()).toEqual([...local, done].sort());
+      expect(matchIds(await fhir.search('Task?owner=carol&code:text=carol')).sort()).toEqual([...local, done].sort());
+      expect(matchIds(await fhir.search('Task?owner=Practitioner/carol&status=completed,cancelled'))).toEqual([done]);
+      expect(matchIds(await fhir.search('Task?owner=Practitioner/carol&status:not=requested'))).toEqual([done]);
+      expect(matchIds(await fhir.search('Task?owner=http://elsewhere.example/fhir/R4/Practitioner/carol'))).toEqual([foreign]);
+      expect(matchIds(await fhir.search(`Task?owner=${encodeURIComponent(`${fhirBase}/Practitioner/carol`)}&status=requested`)).sort()).toEqual(local);
+      for (const id of [absolute, versioned, foreign, done]) expect((await fhir.request('DELETE', `Task/${id}`)).status).toBeLessThan(300);
+      expect(matchIds(await fhir.search('Task?owner=Practitioner/carol'))).toEqual([]);
     });
 
     it('matches patient, subject and focus references', async () => {
@@ -422,6 +447,19 @@ describe('FHIR search', () => {
       expect(includedRefs(once)).toEqual([ref('CarePlan:discharge')]);
     });
 
+    it('leaves out included resources of types the caller may not read (mayRead)', async () => {
+      const search = service.app.get(FhirSearchService);
+      const query = { _id: [ids['Task:call']], _include: ['Task:patient', 'Task:owner'] };
+      const options = { baseUrl: fhirBase, strictHandling: false };
+      const all = await inTenant(service.app.get(DataSource), fhir.tenantId, (tx) => search.search(tx, fhir.tenantId, 'Task', query, options));
+      expect(includedRefs(all)).toEqual(['Patient:zoe', 'Practitioner:alice'].map(ref).sort());
+      const noPatients = await inTenant(service.app.get(DataSource), fhir.tenantId, (tx) =>
+        search.search(tx, fhir.tenantId, 'Task', query, { ...options, mayRead: (type) => type !== 'Patient' }),
+      );
+      expect(includedRefs(noPatients)).toEqual([ref('Practitioner:alice')]);
+      expect(matchIds(noPatients)).toEqual([ids['Task:call']]);
+    });
+
     it('marks included entries and never repeats a match as an include', async () => {
       const bundle = await fhir.search(`Task?owner=${ref('Practitioner:alice')}&_revinclude=CarePlan:activity-reference&_include=Task:patient`);
       const modes = bundle.entry!.map((e) => e.search?.mode);
@@ -451,6 +489,15 @@ describe('FHIR search', () => {
       expect(outcome).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', expression: ['colour'] }] });
       const known = await fhir.request('GET', 'Task?status=requested', undefined, { prefer: 'handling=strict' });
       expect(known.status).toBe(200);
+    });
+
+    it('refuses them in conditional criteria (findIds), which must never match more than asked', async () => {
+      const task = { resourceType: 'Task', status: 'requested', intent: 'order' };
+      const unknown = await fhir.request('POST', 'Task', task, { 'if-none-exist': 'colour=blue' });
+      expect(unknown.status).toBe(400);
+      const existing = await fhir.request('POST', 'Task', task, { 'if-none-exist': 'identifier=urn:task|T1' });
+      expect(existing.status).toBe(200);
+      expect(((await existing.json()) as Task).id).toBe(ids['Task:call']);
     });
 
     it('refuses an unsupported modifier with a 400 whatever the handling', async () => {

@@ -51,6 +51,8 @@ export async function bootTestApp(env: Record<string, string> = {}, options: { c
       LOG_LEVEL: 'silent',
       LIAISON_DATA_DIR: dataDir,
       LIAISON_BASE_URL: baseUrl,
+      // Schedules run only when a test starts them (or calls their runOnce).
+      LIAISON_SWEEP_INTERVAL_SECONDS: '0',
       ...env,
     },
     process.cwd(),

@@ -10,3 +10,4 @@ export * from './in1-to-coverage';
 export * from './nk1-to-related-person';
 export * from './dg1-to-condition';
 export * from './patient-merge';
+export * from './coordination-events';

@@ -15,15 +15,44 @@ export function retireMergedPatient(replaced: Patient, survivorReference: string
   };
 }
 
-export function absorbMergedPatient(survivor: Patient, replacedReference: string, replacedIdentifiers: readonly Identifier[]): Patient {
+/**
+ * `replacedReference` undefined: the replaced record is not stored here (an A40 for a patient
+ * this receiver never saw); the survivor still takes its identifiers, without a link.
+ */
+export function absorbMergedPatient(survivor: Patient, replacedReference: string | undefined, replacedIdentifiers: readonly Identifier[]): Patient {
   const keyOf = (i: Identifier): string => `${i.system ?? ''}|${i.value ?? ''}`;
   const own = new Set((survivor.identifier ?? []).map(keyOf));
   const taken = replacedIdentifiers.filter((i) => !own.has(keyOf(i))).map(({ use: _use, ...identifier }) => identifier);
   return {
     ...survivor,
     identifier: [...(survivor.identifier ?? []), ...taken],
-    link: withLink(survivor.link, { other: { reference: replacedReference }, type: 'replaces' }),
+    ...(replacedReference && { link: withLink(survivor.link, { other: { reference: replacedReference }, type: 'replaces' }) }),
   };
+}
+
+/**
+ * A resource whose references to `from` (`Patient/1`, or an absolute URL ending in it) now
+ * point at `to`, as a merge moves what pointed at the replaced patient; `changed` false when
+ * nothing pointed at it. Other references, displays and everything else are kept.
+ */
+export function retargetReferences<T extends object>(resource: T, from: string, to: string): { resource: T; changed: boolean } {
+  let changed = false;
+  const visit = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(visit);
+    if (typeof value !== 'object' || value === null) return value;
+    const result: Record<string, unknown> = {};
+    for (const [name, child] of Object.entries(value)) {
+      if (name === 'reference' && typeof child === 'string' && (child === from || child.endsWith(`/${from}`))) {
+        result[name] = to;
+        changed = true;
+      } else {
+        result[name] = visit(child);
+      }
+    }
+    return result;
+  };
+  const moved = visit(resource) as T;
+  return { resource: changed ? moved : resource, changed };
 }
 
 function withLink(links: readonly PatientLink[] | undefined, link: PatientLink): PatientLink[] {

@@ -10,11 +10,22 @@ export const SUBSETTED_TAG: Coding = {
 /** Always kept, whatever is asked for. */
 const ALWAYS = new Set(['resourceType', 'id', 'meta']);
 
+/** The R4 data types a choice element (`value[x]`) can take, as they end its JSON name. */
+const CHOICE_TYPES = new Set(
+  (
+    'Base64Binary Boolean Canonical Code Date DateTime Decimal Id Instant Integer Markdown Oid PositiveInt String Time ' +
+    'UnsignedInt Uri Url Uuid Address Age Annotation Attachment CodeableConcept Coding ContactPoint Count Distance ' +
+    'Duration HumanName Identifier Money Period Quantity Range Ratio Reference SampledData Signature Timing ' +
+    'ContactDetail Contributor DataRequirement Expression ParameterDefinition RelatedArtifact TriggerDefinition ' +
+    'UsageContext Dosage Meta'
+  ).split(' '),
+);
+
 function keeps(names: ReadonlySet<string>, key: string): boolean {
   if (names.has(key)) return true;
-  // A choice element is asked for by its base name: `onset` keeps `onsetDateTime`.
+  // A choice element is asked for by its base name: `deceased` keeps `deceasedBoolean`.
   for (const name of names) {
-    if (key.length > name.length && key.startsWith(name) && /[A-Z]/.test(key[name.length])) return true;
+    if (key.startsWith(name) && CHOICE_TYPES.has(key.slice(name.length))) return true;
   }
   return false;
 }

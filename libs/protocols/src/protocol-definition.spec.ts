@@ -1,5 +1,5 @@
 import type { PlanDefinition, PlanDefinitionAction } from '@medplum/fhirtypes';
-import { protocolProblems, readProtocol } from './protocol-definition';
+import { isCoordinationProtocol, protocolProblems, readProtocol } from './protocol-definition';
 import { DUE_BUSINESS_DAYS_EXTENSION, OWNER_RULE_EXTENSION, READY_AFTER_EXTENSION } from './protocol-model';
 
 const TASK_CODE = 'http://liaison.health/fhir/CodeSystem/task-code';
@@ -131,5 +131,21 @@ describe('readProtocol', () => {
     expect(protocolProblems(pd([leaf({ definitionCanonical: referral.url })]), [{ ...referral, kind: 'Task' as never }])).toEqual([
       `action contact: ${referral.url} must be of kind ServiceRequest`,
     ]);
+  });
+});
+
+describe('isCoordinationProtocol', () => {
+  const cases: [string, PlanDefinition, boolean][] = [
+    ['a leaf triggered by a coordination event', pd([leaf()]), true],
+    ['a group triggered by one', pd([{ title: 'group', trigger: [{ type: 'named-event', name: 'encounter.admitted' }], action: [leaf({ trigger: undefined })] }]), true],
+    ['a nested leaf triggered by one', pd([{ title: 'group', action: [{ title: 'inner', action: [leaf()] }] }]), true],
+    ['an invalid protocol still is one (and is refused by protocolProblems)', pd([leaf({ id: undefined })]), true],
+    ['an order set without triggers', pd([leaf({ trigger: undefined })]), false],
+    ['another named event', pd([leaf({ trigger: [{ type: 'named-event', name: 'lab.resulted' }] })]), false],
+    ['a periodic trigger', pd([leaf({ trigger: [{ type: 'periodic', name: 'encounter.discharged' }] })]), false],
+    ['no actions', pd([]), false],
+  ];
+  it.each(cases)('%s', (_name, definition, expected) => {
+    expect(isCoordinationProtocol(definition)).toBe(expected);
   });
 });

@@ -97,6 +97,22 @@ export function protocolProblems(planDefinition: PlanDefinition, activityDefinit
   return problems;
 }
 
+/**
+ * Whether a PlanDefinition is a coordination protocol: one of its actions (at any depth) is
+ * triggered by a coordination event (`named-event` with a CoordinationEventKind as name).
+ * Other PlanDefinitions (order sets, other workflows) are none of coordination's business.
+ */
+export function isCoordinationProtocol(planDefinition: PlanDefinition): boolean {
+  const kinds: readonly string[] = COORDINATION_EVENT_KINDS;
+  const visit = (actions: readonly PlanDefinitionAction[] | undefined): boolean =>
+    (actions ?? []).some(
+      (action) =>
+        (action.trigger ?? []).some((trigger) => trigger.type === 'named-event' && kinds.includes(trigger.name ?? '')) ||
+        visit(action.action),
+    );
+  return planDefinition.resourceType === 'PlanDefinition' && visit(planDefinition.action);
+}
+
 function collectActions(
   pd: PlanDefinition,
   activityDefinitions: readonly ActivityDefinition[],

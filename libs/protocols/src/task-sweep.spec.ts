@@ -2,7 +2,7 @@ import { transitionTask } from '@liaison/task-workflow';
 import type { CarePlan, Task } from '@medplum/fhirtypes';
 import { applyProtocols } from './apply-protocols';
 import { ESCALATION_IDENTIFIER_SYSTEM } from './protocol-model';
-import { sweepTasks } from './task-sweep';
+import { nextSweepAt, sweepTasks } from './task-sweep';
 import { context, materialize, newId, PROTOCOLS, settings, SUPERVISORS, validationErrors } from './testing/fixtures';
 
 const TASK_CODE = 'http://liaison.health/fhir/CodeSystem/task-code';
@@ -128,5 +128,32 @@ describe('scheduled reminders', () => {
   it('an open draft without a start is left alone', () => {
     const { restriction: _r, ...rest } = reminder;
     expect(sweep([{ ...rest, restriction: { period: { end: reminder.restriction?.period?.end } } }], '2027-02-01T08:00:00.000-05:00').update).toEqual([]);
+  });
+});
+
+describe('nextSweepAt (what a schedule index keeps)', () => {
+  const overdue = sweep([contact], '2026-12-02T08:00:00.000-05:00').update.find((r) => r.id === contact.id) as Task;
+  const cases: [string, Task, string | undefined][] = [
+    ['a ready Task: its due time', contact, '2026-12-01T23:59:59.999-05:00'],
+    ['a draft reminder: when it becomes ready', reminder, reminder.restriction?.period?.start],
+    ['an overdue Task: nothing ahead', overdue, undefined],
+    ['a completed Task: nothing ahead', transitionTask(contact, 'completed', '2026-11-30T10:00:00-05:00'), undefined],
+    ['a cancelled draft: nothing ahead', transitionTask(reminder, 'cancelled', '2026-11-30T10:00:00-05:00', 'No longer needed'), undefined],
+    ['an open Task without a due time: nothing ahead', { ...contact, restriction: undefined }, undefined],
+    ['a draft without a start: nothing ahead', { ...reminder, restriction: { period: { end: '2027-01-03T23:59:59.999-05:00' } } }, undefined],
+    ['an in-progress Task: its due time', { ...contact, status: 'in-progress' }, '2026-12-01T23:59:59.999-05:00'],
+  ];
+  it.each(cases)('%s', (_name, task, expected) => {
+    expect(nextSweepAt(task)).toBe(expected);
+  });
+
+  it('agrees with sweepTasks: nothing is decided for a Task before its wake time, something right after', () => {
+    for (const task of [contact, reminder]) {
+      const wake = nextSweepAt(task) as string;
+      const before = new Date(Date.parse(wake) - 1).toISOString();
+      const after = new Date(Date.parse(wake) + 1).toISOString();
+      expect(sweep([task], before).update).toEqual([]);
+      expect(sweep([task], after).update.filter((r) => r.resourceType === 'Task').map((r) => r.id)).toEqual([task.id]);
+    }
   });
 });

@@ -102,3 +102,18 @@ function escalate(changes: ChangeSet, input: SweepInput, overdue: Task, nowMs: n
     changes.update({ ...current, activity: [...(current.activity ?? []), { reference: { reference: `Task/${escalation.id}` } }] });
   }
 }
+
+/**
+ * When the schedule next has something to decide about `task` (what a schedule index keeps, so
+ * the sweep reads only Tasks whose time has come): a `draft` with `restriction.period.start`
+ * wakes at that start (it becomes ready); an open, non-draft Task with `restriction.period.end`
+ * not yet marked overdue wakes at that end (the sweep marks it once the end has *passed*, so it
+ * may look again right after). Undefined: nothing ahead (terminal, unscheduled, already overdue).
+ */
+export function nextSweepAt(task: Task): string | undefined {
+  if (!isOpenStatus(task.status)) return undefined;
+  const period = task.restriction?.period;
+  if (task.status === 'draft') return period?.start;
+  if (period?.end === undefined || hasBusinessStatus(task, 'overdue')) return undefined;
+  return period.end;
+}

@@ -7,3 +7,6 @@ export * from './business-status';
 export * from './priority';
 export * from './care-plan-rollup';
 export * from './referral-loop';
+export * from './worklist-entry';
+export * from './task-actions';
+export * from './referral-request';

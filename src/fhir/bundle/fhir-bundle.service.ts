@@ -64,6 +64,21 @@ function atEntry(error: unknown, index: number): unknown {
  * creates in one statement per table. A batch runs each entry in a savepoint, so one failing
  * entry leaves the others in place.
  */
+/**
+ * Subscriptions have their own write path (validation, handshake, webhook secret, delivery
+ * state) under /fhir/R4/Subscription; a Bundle may read them but not write them.
+ */
+function assertWritableInBundle(entry: PlannedEntry): void {
+  if (entry.target.resourceType === 'Subscription' && entry.method !== 'GET' && entry.method !== 'HEAD') {
+    throw atEntry(
+      new OperationOutcomeError(
+        badRequest('Subscriptions are created, changed and deleted with /fhir/R4/Subscription, not inside a Bundle', 'Bundle.entry.request'),
+      ),
+      entry.index,
+    );
+  }
+}
+
 @Injectable()
 export class FhirBundleService {
   private readonly logger = new Logger(FhirBundleService.name);
@@ -85,6 +100,7 @@ export class FhirBundleService {
     for (const entry of processingOrder(planned)) {
       await tx.query('SAVEPOINT batch_entry');
       try {
+        assertWritableInBundle(entry);
         results[entry.index] = await this.execute(tx, principal, entry, options);
         await tx.query('RELEASE SAVEPOINT batch_entry');
       } catch (error) {
@@ -207,6 +223,7 @@ export class FhirBundleService {
   }
 
   private assertEntryScope(principal: Principal, entry: PlannedEntry): void {
+    assertWritableInBundle(entry);
     const interaction = { POST: 'c', PUT: 'u', PATCH: 'u', DELETE: 'd', GET: entry.target.id ? 'r' : 's', HEAD: entry.target.id ? 'r' : 's' } as const;
     try {
       assertScope(principal, entry.target.resourceType, interaction[entry.method]);

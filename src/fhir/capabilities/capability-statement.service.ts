@@ -5,6 +5,7 @@ import { getSearchParameters } from '@medplum/core';
 import type { CapabilityStatement, CapabilityStatementRestResourceSearchParam } from '@medplum/fhirtypes';
 import { capabilityStatement, ServedType, TypeInteraction } from '@liaison/fhir-store';
 import { FHIR_RESOURCE_TYPES, SearchCatalog } from '@liaison/fhir-search';
+import { advertiseSubscriptionTopics } from '@liaison/subscriptions';
 import { LIAISON_CONFIG, LiaisonConfig } from '../../platform/config/config';
 import { fhirProfilesDir, FhirDefinitionsService } from '../definitions/fhir-definitions.service';
 import { SEARCH_CATALOG } from '../search/search-catalog.provider';
@@ -59,7 +60,8 @@ export class CapabilityStatementService {
       searchRevInclude: referenceParams.filter((p) => p.targets.includes(type)).map((p) => `${p.type}:${p.code}`),
       supportedProfiles: this.definitions.profilesByType.get(type),
     }));
-    return capabilityStatement({
+    // Topic-based Subscriptions (issue 7), advertised as the R4 Subscriptions Backport IG asks.
+    return advertiseSubscriptionTopics(capabilityStatement({
       baseUrl: `${this.config.baseUrl}/fhir/R4`,
       date: this.startedAt,
       softwareName: 'Liaison',
@@ -68,7 +70,7 @@ export class CapabilityStatementService {
       types,
       systemInteractions: ['transaction', 'batch'],
       operations: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
-    });
+    }));
   }
 
   private searchParams(type: string): CapabilityStatementRestResourceSearchParam[] {

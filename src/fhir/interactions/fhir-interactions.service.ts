@@ -3,6 +3,7 @@ import { allOk, badRequest, Operation, OperationOutcomeError } from '@medplum/co
 import type { Resource } from '@medplum/fhirtypes';
 import { informational, InteractionResult, notFoundOutcome, parseQueryString, versionResult } from '@liaison/fhir-store';
 import { isFhirResourceType } from '@liaison/fhir-search';
+import { scopesAllow } from '@liaison/smart-scopes';
 import type { EntityManager } from 'typeorm';
 import { assertScope, type Principal } from '../../auth';
 import { FhirSearchService } from '../search/fhir-search.service';
@@ -151,7 +152,9 @@ export class FhirInteractions {
   ): Promise<InteractionResult> {
     assertServed(resourceType);
     assertScope(principal, resourceType, 's');
-    const bundle = await this.search.search(tx, principal.tenantId, resourceType, withoutFormatParameters(query), options);
+    // Included resources are read too: only those of types the token may read are returned.
+    const mayRead = (type: string): boolean => scopesAllow(principal.scopes, type, 'r');
+    const bundle = await this.search.search(tx, principal.tenantId, resourceType, withoutFormatParameters(query), { ...options, mayRead });
     return { status: 200, resource: bundle };
   }
 

@@ -21,6 +21,11 @@ export interface SearchOptions {
   readonly baseUrl: string;
   /** `Prefer: handling=strict`: unknown parameters are a 400 instead of a warning entry. */
   readonly strictHandling: boolean;
+  /**
+   * Whether the caller may read resources of a type (its scopes). `_include`/`_revinclude`
+   * leave out resources of the types it may not; without it every type is readable.
+   */
+  readonly mayRead?: (resourceType: string) => boolean;
 }
 
 /** How many times `_include:iterate` / `_revinclude:iterate` follow newly included resources. */
@@ -62,19 +67,23 @@ export class FhirSearchService {
     query: Record<string, string[]>,
     options: SearchOptions,
   ): Promise<Bundle> {
-    const search = this.parse(resourceType, query, options.baseUrl, options.strictHandling);
+    const search = this.parse(resourceType, query, options.strictHandling);
     const statusParam = this.catalog.statusParam(resourceType);
+    const scope = { tenantId, baseUrl: this.fhirBaseUrl };
     const countOnly = search.summary === 'count';
     const pageSize = countOnly ? 0 : search.count;
 
-    const rows = pageSize > 0 ? await this.repository.findPage(tx, tenantId, search, statusParam, pageSize + 1) : [];
+    const rows = pageSize > 0 ? await this.repository.findPage(tx, scope, search, statusParam, pageSize + 1) : [];
     const hasNext = rows.length > pageSize;
     const page = rows.slice(0, pageSize);
     let total: number | undefined;
+    // `_total=estimate` is answered exactly too (a count is cheap at this store's sizes).
     if (countOnly || search.total !== 'none') {
-      total = pageSize > 0 && !search.cursor && !hasNext ? page.length : await this.repository.count(tx, tenantId, search, statusParam);
+      total = pageSize > 0 && !search.cursor && !hasNext ? page.length : await this.repository.count(tx, scope, search, statusParam);
     }
-    const included = countOnly ? [] : await this.included(tx, tenantId, search, page.map((row) => row.resource));
+    const included = (countOnly ? [] : await this.included(tx, tenantId, search, page.map((row) => row.resource))).filter(
+      (resource) => options.mayRead?.(resource.resourceType) ?? true,
+    );
 
     const entry: BundleEntry[] = [];
     const outcome = this.ignoredOutcome(search);
@@ -105,15 +114,17 @@ export class FhirSearchService {
     query: Record<string, string[]>,
     limit: number,
   ): Promise<string[]> {
-    const search = this.parse(resourceType, query, this.fhirBaseUrl, true);
-    return this.repository.findIds(tx, tenantId, resourceType, search.filters, this.catalog.statusParam(resourceType), limit);
+    const search = this.parse(resourceType, query, true);
+    const scope = { tenantId, baseUrl: this.fhirBaseUrl };
+    return this.repository.findIds(tx, scope, resourceType, search.filters, this.catalog.statusParam(resourceType), limit);
   }
 
-  private parse(resourceType: string, query: Record<string, string[]>, baseUrl: string, strict: boolean): ParsedSearch {
+  /** Search values are read against our configured base, as stored references were indexed. */
+  private parse(resourceType: string, query: Record<string, string[]>, strict: boolean): ParsedSearch {
     if (!this.catalog.resourceTypes.includes(resourceType)) {
       throw new OperationOutcomeError(badRequest(`Unsupported resource type ${resourceType}`, resourceType));
     }
-    return parseSearchRequest(this.catalog, resourceType, query, { baseUrl, now: Date.now(), strict });
+    return parseSearchRequest(this.catalog, resourceType, query, { baseUrl: this.fhirBaseUrl, now: Date.now(), strict });
   }
 
   private shape(search: ParsedSearch, resource: Resource): Resource {

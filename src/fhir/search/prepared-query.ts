@@ -6,11 +6,13 @@ import type { EntityManager } from 'typeorm';
 const MAX_PREPARED_SHAPES = 200;
 
 /**
- * Runs search SQL as named prepared statements on the transaction's own connection, so
- * PostgreSQL parses and plans each statement shape once per connection instead of on every
- * request (planning costs more than executing a 20-row index search). Values stay parameters;
- * the text of a shape never contains data. Past `MAX_PREPARED_SHAPES` shapes, queries run
- * unnamed, so an odd client cannot grow every connection's plan cache without bound.
+ * Runs SQL as named prepared statements on the transaction's own connection, so PostgreSQL
+ * parses (and, after a few runs, plans) each statement shape once per connection instead of on
+ * every request: planning a statement costs as much as running a 20-row index search. Only for
+ * statements whose best plan does not depend on the values (index writes, the worklist query):
+ * a reused generic plan could otherwise scan a whole table for a rare value. Values stay
+ * parameters; a shape's text never holds data. Past `MAX_PREPARED_SHAPES` shapes, statements
+ * run unnamed, so nothing can grow every connection's plan cache without bound.
  */
 export class PreparedQueries {
   private readonly names = new Map<string, string>();

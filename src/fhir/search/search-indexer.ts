@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Resource } from '@medplum/fhirtypes';
+import type { Resource, Task } from '@medplum/fhirtypes';
 import { extractSearchValues, SearchCatalog, SearchValues } from '@liaison/fhir-search';
 import { EntityManager } from 'typeorm';
 import { LIAISON_CONFIG, LiaisonConfig } from '../../platform/config/config';
 import { PreparedQueries } from './prepared-query';
 import { SEARCH_CATALOG } from './search-catalog.provider';
+import { WORKLIST_DELETE_CTE, worklistUpsertCte } from '../views/worklist-index.sql';
 
 const TABLES = ['fhir_search_token', 'fhir_search_string', 'fhir_search_reference', 'fhir_search_date', 'fhir_search_quantity'];
 
@@ -89,7 +90,10 @@ export class SearchIndexer {
     };
     const ctes = TABLES.map(
       (table, i) =>
-        `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.resource_id = k.resource_id` +
+        // `resource_id = ANY($3)` drives the delete through the (resource_id) index whatever
+        // plan the prepared statement gets; joining `keys` alone let a generic plan scan every
+        // index row of the tenant on each write (issue 5 measured it: O(tenant size) per write).
+        `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.resource_id = ANY($3::text[]) AND s.resource_id = k.resource_id` +
         ` AND s.tenant_id = $1 AND s.resource_type = k.resource_type)`,
     );
     for (const rows of [token, string, reference, date, quantity]) {
@@ -100,6 +104,9 @@ export class SearchIndexer {
           ` SELECT $1, * FROM unnest(${arrays}))`,
       );
     }
+    // Tasks also get their typed worklist row (fhir_task_worklist), in the same statement.
+    const tasks = [...latest.values()].filter((r): r is Task => r.resourceType === 'Task');
+    if (tasks.length) ctes.push(worklistUpsertCte(tasks, this.baseUrl, add));
     await this.prepared.rows(
       tx,
       `WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(resource_type, resource_id)), ${ctes.join(', ')} SELECT 1`,
@@ -112,6 +119,6 @@ export class SearchIndexer {
     const ctes = TABLES.map(
       (table, i) => `d${i} AS (DELETE FROM ${table} WHERE resource_id = $3 AND tenant_id = $1 AND resource_type = $2)`,
     );
-    await this.prepared.rows(tx, `WITH ${ctes.join(', ')} SELECT 1`, [tenantId, resourceType, id]);
+    await this.prepared.rows(tx, `WITH ${[...ctes, WORKLIST_DELETE_CTE].join(', ')} SELECT 1`, [tenantId, resourceType, id]);
   }
 }

@@ -47,11 +47,22 @@ class Aliases {
 export interface BuildContext {
   readonly params: SqlParams;
   readonly aliases: Aliases;
+  /** Our FHIR base: a stored reference may be written relative to it or absolute. */
+  readonly baseUrl: string;
 }
 
-export function newContext(tenantId: string): BuildContext {
-  return { params: new SqlParams(tenantId), aliases: new Aliases() };
+export function newContext(tenantId: string, baseUrl: string): BuildContext {
+  return { params: new SqlParams(tenantId), aliases: new Aliases(), baseUrl };
 }
+
+/**
+ * Worklist columns generated on `fhir_resources` (migration FhirSearchWorklistColumns): the reference
+ * parameter they hold, normalised as the index normalises it (trimmed, no `/_history/n`), and
+ * the status code, with an index on (tenant, type, reference, status, id).
+ */
+const WORKLIST_COLUMNS: Readonly<Record<string, { readonly param: string; readonly reference: string; readonly status: string }>> = {
+  Task: { param: 'owner', reference: 'search_owner', status: 'search_status' },
+};
 
 const or = (parts: string[]): string => (parts.length === 0 ? 'FALSE' : parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`);
 const and = (parts: string[]): string => (parts.length === 0 ? 'TRUE' : parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`);
@@ -221,11 +232,51 @@ export function filterSql(ctx: BuildContext, row: string, filter: SearchFilter, 
   }
 }
 
+/**
+ * The worklist shortcut: a reference filter on the type's worklist parameter whose values are
+ * all local `Type/id`s is answered by the generated column (both the relative and the absolute
+ * form of each), and the status shortcut's codes by the status column.
+ */
+function worklistSql(
+  ctx: BuildContext,
+  search: ParsedSearch,
+  status: readonly string[] | undefined,
+): { readonly filter: SearchFilter; readonly sql: string } | undefined {
+  const columns = WORKLIST_COLUMNS[search.resourceType];
+  if (!columns) return undefined;
+  const filter = search.filters.find((f) => f.kind === 'reference' && f.param.code === columns.param);
+  if (filter?.kind !== 'reference' || !filter.values.every((v) => v.targetType && v.targetId)) return undefined;
+  const references = filter.values.flatMap((v) => [`${v.targetType}/${v.targetId}`, `${ctx.baseUrl}/${v.targetType}/${v.targetId}`]);
+  const { params } = ctx;
+  const sql = `r.${columns.reference} = ANY(${params.add(references)}::text[])`;
+  return { filter, sql: status ? `${sql} AND r.${columns.status} = ANY(${params.add(status)}::text[])` : sql };
+}
+
+/**
+ * True when the search is a worklist query and nothing else (`Task?owner=…[&status=…]`): its
+ * plan is the worklist index whatever the values, so it may be prepared once and reused. Other
+ * searches are planned for their values (a generic plan could scan a table for a rare code).
+ */
+export function isWorklistOnly(search: ParsedSearch, statusParam: SearchParamDef | undefined): boolean {
+  const status = statusShortcut(search, statusParam);
+  const ctx = newContext('', '');
+  const worklist = worklistSql(ctx, search, status);
+  return (
+    !!worklist &&
+    search.filters.every((f) => f === worklist.filter || (status !== undefined && f.kind === 'token' && f.param.code === statusParam?.code))
+  );
+}
+
 /** The WHERE clause of a search over `r`: tenant, type, not deleted, every filter. */
 export function whereSql(ctx: BuildContext, search: ParsedSearch, statusParam: SearchParamDef | undefined): string {
   const status = statusShortcut(search, statusParam);
-  const parts = [`r.tenant_id = ${TENANT}`, `r.resource_type = ${ctx.params.add(search.resourceType)}`, 'NOT r.deleted'];
+  // The type is a literal (one of the stored types, checked before), so partial indexes apply.
+  if (!/^[A-Z][A-Za-z]+$/.test(search.resourceType)) throw new Error(`not a resource type: ${search.resourceType}`);
+  const parts = [`r.tenant_id = ${TENANT}`, `r.resource_type = '${search.resourceType}'`, 'NOT r.deleted'];
+  const worklist = worklistSql(ctx, search, status);
+  if (worklist) parts.push(worklist.sql);
   for (const filter of search.filters) {
+    if (filter === worklist?.filter) continue;
     if (status && filter.kind === 'token' && filter.param.code === statusParam?.code) continue;
     parts.push(filterSql(ctx, 'r', filter, filter.kind === 'reference' ? status : undefined));
   }

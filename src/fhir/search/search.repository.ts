@@ -3,7 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { ParsedSearch, SearchFilter, SearchParamDef } from '@liaison/fhir-search';
 import { EntityManager } from 'typeorm';
 import { PreparedQueries } from './prepared-query';
-import { newContext, orderSql, TENANT, whereSql } from './search-query.builder';
+import { isWorklistOnly, newContext, orderSql, TENANT, whereSql } from './search-query.builder';
 
 /** A matched row: the resource and its sort-key values as text (for the next cursor). */
 export interface MatchRow {
@@ -12,10 +12,10 @@ export interface MatchRow {
   readonly keys: readonly (string | null)[];
 }
 
-/** A resource addressed by type and id. */
-export interface ResourceKey {
-  readonly resourceType: string;
-  readonly id: string;
+/** Whose rows a search reads, and our FHIR base (which stored absolute references start with). */
+export interface SearchScope {
+  readonly tenantId: string;
+  readonly baseUrl: string;
 }
 
 interface ContentRow {
@@ -39,20 +39,19 @@ export class SearchRepository {
   /** `limit` rows of the search's current page, in its sort order, after its cursor. */
   async findPage(
     tx: EntityManager,
-    tenantId: string,
+    scope: SearchScope,
     search: ParsedSearch,
     statusParam: SearchParamDef | undefined,
     limit: number,
   ): Promise<MatchRow[]> {
-    const ctx = newContext(tenantId);
+    const ctx = newContext(scope.tenantId, scope.baseUrl);
     const where = whereSql(ctx, search, statusParam);
     const order = orderSql(ctx, search.sort, search.cursor);
     const limitParam = ctx.params.add(limit);
-    const rows = await this.prepared.rows<ContentRow>(
-      tx,
-      `SELECT ${order.select} FROM fhir_resources r WHERE ${where} AND ${order.after} ORDER BY ${order.orderBy} LIMIT ${limitParam}`,
-      ctx.params.values,
-    );
+    const sql = `SELECT ${order.select} FROM fhir_resources r WHERE ${where} AND ${order.after} ORDER BY ${order.orderBy} LIMIT ${limitParam}`;
+    const rows: ContentRow[] = isWorklistOnly(search, statusParam)
+      ? await this.prepared.rows<ContentRow>(tx, sql, ctx.params.values)
+      : await tx.query(sql, ctx.params.values);
     return rows.map((row) => ({
       id: row.id,
       resource: row.content,
@@ -61,8 +60,8 @@ export class SearchRepository {
   }
 
   /** How many resources match (ignoring paging). */
-  async count(tx: EntityManager, tenantId: string, search: ParsedSearch, statusParam: SearchParamDef | undefined): Promise<number> {
-    const ctx = newContext(tenantId);
+  async count(tx: EntityManager, scope: SearchScope, search: ParsedSearch, statusParam: SearchParamDef | undefined): Promise<number> {
+    const ctx = newContext(scope.tenantId, scope.baseUrl);
     const where = whereSql(ctx, search, statusParam);
     const [row] = await tx.query(`SELECT count(*)::int AS total FROM fhir_resources r WHERE ${where}`, ctx.params.values);
     return row.total as number;
@@ -71,13 +70,13 @@ export class SearchRepository {
   /** Ids of matching resources (conditional interactions): only the filters apply. */
   async findIds(
     tx: EntityManager,
-    tenantId: string,
+    scope: SearchScope,
     resourceType: string,
     filters: readonly SearchFilter[],
     statusParam: SearchParamDef | undefined,
     limit: number,
   ): Promise<string[]> {
-    const ctx = newContext(tenantId);
+    const ctx = newContext(scope.tenantId, scope.baseUrl);
     const search = { resourceType, filters } as ParsedSearch;
     const where = whereSql(ctx, search, statusParam);
     const rows: { id: string }[] = await tx.query(

@@ -114,6 +114,44 @@ export class FhirResourceRepository {
     return row && { versionId: row.version_id, deleted: row.deleted, content: row.content };
   }
 
+  /**
+   * The current rows of several resources, locked until the transaction ends, in (type, id)
+   * order so that two batches never wait on each other in a cycle. Missing ones are absent.
+   */
+  async lockCurrentMany(tx: EntityManager, tenantId: string, keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, CurrentRow>> {
+    const rows: { resource_type: string; id: string; version_id: number; deleted: boolean; content: Resource }[] = await tx.query(
+      `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content FROM fhir_resources r
+         JOIN unnest($2::text[], $3::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id
+        WHERE r.tenant_id = $1 AND r.id = ANY($3::text[])
+        ORDER BY r.resource_type, r.id FOR UPDATE OF r`,
+      [tenantId, keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+    );
+    return new Map(rows.map((row) => [`${row.resource_type}/${row.id}`, { versionId: row.version_id, deleted: row.deleted, content: row.content }]));
+  }
+
+  /** `writeVersion` for several existing rows, in one statement. */
+  async writeVersions(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<void> {
+    if (versions.length === 0) return;
+    await tx.query(
+      `WITH written AS (
+         UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content::jsonb
+           FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
+                AS v(resource_type, id, version_id, last_updated, deleted, content)
+          WHERE r.tenant_id = $1 AND r.resource_type = v.resource_type AND r.id = v.id AND r.id = ANY($3::text[])
+         RETURNING r.tenant_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content)
+       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`,
+      [
+        tenantId,
+        versions.map((v) => v.resourceType),
+        versions.map((v) => v.id),
+        versions.map((v) => v.versionId),
+        versions.map((v) => v.lastUpdated),
+        versions.map((v) => v.deleted),
+        versions.map((v) => v.json),
+      ],
+    );
+  }
+
   /** Writes a new version over an existing row (update, patch, delete, re-create after delete). */
   async writeVersion(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<void> {
     await tx.query(

@@ -27,6 +27,9 @@ import { SearchIndexer } from '../search/search-indexer';
 import { CurrentRow, FhirResourceRepository, HistoryCursor, VersionToWrite } from './fhir-resource.repository';
 import { CLOCK, Clock } from '../../platform/clock/clock';
 import { UniqueIdentifierRepository } from './unique-identifier.repository';
+import { OutboxRepository } from './outbox.repository';
+import { outboxEntriesOf } from '@liaison/subscriptions';
+import { assertWorkflowRules, WriteReactions } from './write-steps';
 
 /** What a write did. `matched`: a conditional create found the resource and wrote nothing. */
 export type WriteOutcome = 'created' | 'updated' | 'matched';
@@ -91,8 +94,9 @@ export class ItemError extends OperationOutcomeError {
 /**
  * The one write path for FHIR resources, whichever door a change comes through (FHIR REST,
  * HL7 ingest, GraphQL, jobs). Every write runs, in the caller's transaction:
- * validate → version → claim unique identifiers → persist (current + history) → index for
- * search → record the change (audit and outbox, added by later issues).
+ * validate → workflow rules (`assertWorkflowRules`) → version → claim unique identifiers →
+ * persist (current + history) → index for search → record the change (audit and outbox) →
+ * react (`WriteReactions`, what follows the change in the same transaction).
  * Reads take the tenant and answer 404/410 as OperationOutcomeErrors.
  */
 @Injectable()
@@ -104,7 +108,15 @@ export class FhirStore {
     private readonly indexer: SearchIndexer,
     private readonly search: FhirSearchService,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly outbox: OutboxRepository,
   ) {}
+
+  private reactions: WriteReactions | undefined;
+
+  /** Sets the `react` step (once, at start-up: CoordinationModule). */
+  useReactions(reactions: WriteReactions): void {
+    this.reactions = reactions;
+  }
 
   /** Validates without writing: the warnings, or an OperationOutcomeError listing every problem. */
   validate(resource: Resource): OperationOutcomeIssue[] {
@@ -114,6 +126,7 @@ export class FhirStore {
   async create<T extends Resource>(tx: EntityManager, principal: Principal, resource: T, options: CreateOptions = {}): Promise<StoredResource<T>> {
     assertServedType(resource.resourceType);
     const warnings = this.validate(resource);
+    assertWorkflowRules(resource, undefined);
     const id = options.id ?? randomUUID();
     if (options.ifNoneExist) {
       const existing = await this.matchForCreate(tx, principal.tenantId, resource, options.ifNoneExist, id);
@@ -124,7 +137,7 @@ export class FhirStore {
     const written = await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false));
     if (!written) throw new OperationOutcomeError(conflictOutcome(`${resource.resourceType}/${id} already exists`));
     await this.indexer.index(tx, principal.tenantId, stored);
-    await this.recordChanges(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id, versionId: '1', resource: stored }]);
+    await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id, versionId: '1', resource: stored }]);
     return { resource: stored, outcome: 'created', warnings };
   }
 
@@ -139,6 +152,7 @@ export class FhirStore {
       try {
         assertServedType(resource.resourceType);
         const warnings = this.validate(resource);
+        assertWorkflowRules(resource, undefined);
         return { resource: stampVersion(resource, id, 1, at), outcome: 'created' as const, warnings };
       } catch (error) {
         throw error instanceof OperationOutcomeError ? new ItemError(error.outcome, index) : error;
@@ -149,7 +163,7 @@ export class FhirStore {
     const clash = results.find((r) => !written.has(r.resource.id!));
     if (clash) throw new OperationOutcomeError(conflictOutcome(`${clash.resource.resourceType}/${clash.resource.id} already exists`));
     await this.indexer.indexMany(tx, principal.tenantId, results.map((r) => r.resource));
-    await this.recordChanges(
+    await this.recordAndReact(
       tx,
       principal,
       results.map((r) => ({ interaction: 'create', resourceType: r.resource.resourceType, id: r.resource.id!, versionId: '1', resource: r.resource })),
@@ -167,15 +181,79 @@ export class FhirStore {
       assertIfMatch(options.ifMatch, current);
       if (current) return this.writeNewVersion(tx, principal, resource, current, warnings);
       const stored = stampVersion(resource, resource.id, 1, this.now());
+      assertWorkflowRules(stored, undefined);
       await this.claimIdentifiers(tx, principal.tenantId, stored);
       if (await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false))) {
         await this.indexer.index(tx, principal.tenantId, stored);
-        await this.recordChanges(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id: stored.id!, versionId: '1', resource: stored }]);
+        await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id: stored.id!, versionId: '1', resource: stored }]);
         return { resource: stored, outcome: 'created', warnings };
       }
       // Created concurrently since we looked: update what is there now.
       if (attempt > 0) throw new OperationOutcomeError(conflictOutcome(`${resource.resourceType}/${resource.id} is being written concurrently`));
     }
+  }
+
+  /**
+   * New versions of several existing resources (a job's batch), with one statement per step
+   * for the whole batch: each item is validated, If-Match-checked and run through the workflow
+   * rules as by `update`, then all are written, indexed, recorded and reacted to together. All
+   * or nothing: an item that fails throws an ItemError naming it (a missing or deleted
+   * resource is a 404: no create-on-update here), and the caller's transaction rolls back.
+   */
+  async updateMany(tx: EntityManager, principal: Principal, items: readonly { resource: Resource; ifMatch?: string }[]): Promise<StoredResource[]> {
+    if (items.length === 0) return [];
+    const atItem = <T>(index: number, work: () => T): T => {
+      try {
+        return work();
+      } catch (error) {
+        throw error instanceof OperationOutcomeError ? new ItemError(error.outcome, index) : error;
+      }
+    };
+    const warnings = items.map(({ resource }, index) =>
+      atItem(index, () => {
+        assertServedType(resource.resourceType);
+        if (!resource.id) throw new OperationOutcomeError(badRequest('An update needs the resource id', `${resource.resourceType}.id`));
+        return this.validate(resource);
+      }),
+    );
+    const keys = items.map(({ resource }) => ({ resourceType: resource.resourceType, id: resource.id as string }));
+    if (new Set(keys.map((k) => `${k.resourceType}/${k.id}`)).size !== keys.length) {
+      throw new OperationOutcomeError(badRequest('updateMany: a resource is named twice'));
+    }
+    const currents = await this.resources.lockCurrentMany(tx, principal.tenantId, keys);
+    const at = this.now();
+    const written = items.map(({ resource, ifMatch }, index) =>
+      atItem(index, () => {
+        const current = currents.get(`${resource.resourceType}/${resource.id}`);
+        if (!current || current.deleted) throw new OperationOutcomeError(notFoundOutcome(`${resource.resourceType}/${resource.id} not found`));
+        assertIfMatch(ifMatch, current);
+        const stored = stampVersion(resource, resource.id as string, current.versionId + 1, at);
+        assertWorkflowRules(stored, current.content);
+        return { stored, current };
+      }),
+    );
+    for (const { stored, current } of written) {
+      const identifierKeys = uniqueIdentifierKeys(stored);
+      if (identifierKeys.length > 0 || uniqueIdentifierKeys(current.content).length > 0) {
+        await this.identifiers.release(tx, principal.tenantId, stored.resourceType, stored.id!, identifierKeys);
+        await this.claimIdentifiers(tx, principal.tenantId, stored);
+      }
+    }
+    await this.resources.writeVersions(tx, principal.tenantId, written.map(({ stored }) => toWrite(stored, false)));
+    await this.indexer.indexMany(tx, principal.tenantId, written.map(({ stored }) => stored));
+    await this.recordAndReact(
+      tx,
+      principal,
+      written.map(({ stored, current }) => ({
+        interaction: 'update' as const,
+        resourceType: stored.resourceType,
+        id: stored.id!,
+        versionId: stored.meta!.versionId!,
+        resource: stored,
+        previous: current.content,
+      })),
+    );
+    return written.map(({ stored }, index) => ({ resource: stored, outcome: 'updated' as const, warnings: warnings[index] }));
   }
 
   /** PATCH with a JSON Patch document, validated like any write. */
@@ -201,7 +279,7 @@ export class FhirStore {
     await this.resources.markDeleted(tx, principal.tenantId, resourceType, id, versionId, at);
     if (uniqueIdentifierKeys(current.content).length > 0) await this.identifiers.release(tx, principal.tenantId, resourceType, id);
     await this.indexer.remove(tx, principal.tenantId, resourceType, id);
-    await this.recordChanges(tx, principal, [{ interaction: 'delete', resourceType, id, versionId: String(versionId), previous: current.content }]);
+    await this.recordAndReact(tx, principal, [{ interaction: 'delete', resourceType, id, versionId: String(versionId), previous: current.content }]);
     return { outcome: 'deleted', versionId: String(versionId), lastUpdated: at };
   }
 
@@ -314,6 +392,7 @@ export class FhirStore {
   ): Promise<StoredResource<T>> {
     const versionId = current.versionId + 1;
     const stored = stampVersion(resource, resource.id!, versionId, this.now());
+    assertWorkflowRules(stored, current.deleted ? undefined : current.content);
     const keys = uniqueIdentifierKeys(stored);
     if (keys.length > 0 || uniqueIdentifierKeys(current.content).length > 0) {
       await this.identifiers.release(tx, principal.tenantId, stored.resourceType, stored.id!, keys);
@@ -321,7 +400,7 @@ export class FhirStore {
     }
     await this.resources.writeVersion(tx, principal.tenantId, toWrite(stored, false));
     await this.indexer.index(tx, principal.tenantId, stored);
-    await this.recordChanges(tx, principal, [
+    await this.recordAndReact(tx, principal, [
       {
         interaction: current.deleted ? 'create' : 'update',
         resourceType: stored.resourceType,
@@ -369,13 +448,20 @@ export class FhirStore {
     }
   }
 
+  /** The last two steps of every write: record the changes, then let what follows them happen (same transaction). */
+  private async recordAndReact(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
+    await this.recordChanges(tx, principal, changes);
+    if (this.reactions) await this.reactions.afterWrite(tx, principal, changes);
+  }
+
   /**
-   * The last step of every write. Audit and outbox (issues 5 and 7) are added here, writing to
-   * the same transaction, so no change is committed without its event and none is announced
-   * without its commit.
+   * Records the changes in the same transaction: one outbox row per change to a CarePlan, Task,
+   * ServiceRequest, Coverage or Encounter, with the SubscriptionTopics it is an event of
+   * (`@liaison/subscriptions`). No change is committed without its event and none is announced
+   * without its commit; the events are numbered per tenant after commit (ChangeFeed).
    */
-  private async recordChanges(_tx: EntityManager, _principal: Principal, _changes: readonly ResourceChange[]): Promise<void> {
-    // Intentionally empty until the events issue: see the doc comment.
+  private async recordChanges(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
+    await this.outbox.append(tx, principal.tenantId, principal.clientId, outboxEntriesOf(changes, this.now()));
   }
 
   private now(): string {

@@ -48,6 +48,9 @@ describe('loadConfig', () => {
     ['reads the log level', { LOG_LEVEL: 'debug' }, { logLevel: 'debug' }],
     ['knows production', { NODE_ENV: 'production' }, { production: true }],
     ['is not production in test', { NODE_ENV: 'test' }, { production: false }],
+    ['defaults the MLLP limits', {}, { mllpIdleTimeoutSeconds: 600, mllpMaxMessageBytes: 4194304, testMllpAckDelayMs: 0 }],
+    ['reads the MLLP limits', { LIAISON_MLLP_IDLE_TIMEOUT_SECONDS: '30', LIAISON_MLLP_MAX_MESSAGE_BYTES: '65536' }, { mllpIdleTimeoutSeconds: 30, mllpMaxMessageBytes: 65536 }],
+    ['takes the ACK delay test hook under NODE_ENV=test', { NODE_ENV: 'test', LIAISON_TEST_MLLP_ACK_DELAY_MS: '500' }, { testMllpAckDelayMs: 500 }],
   ])('%s', (_title, env, expected) => {
     expect(loadConfig(env, CWD)).toMatchObject(expected);
   });
@@ -94,6 +97,10 @@ describe('loadConfig', () => {
     [{ LIAISON_TOKEN_TTL_SECONDS: '30' }, 'LIAISON_TOKEN_TTL_SECONDS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ LIAISON_MLLP_IDLE_TIMEOUT_SECONDS: '0' }, 'LIAISON_MLLP_IDLE_TIMEOUT_SECONDS'],
+    [{ LIAISON_MLLP_MAX_MESSAGE_BYTES: '100' }, 'LIAISON_MLLP_MAX_MESSAGE_BYTES'],
+    [{ LIAISON_TEST_MLLP_ACK_DELAY_MS: '500' }, 'LIAISON_TEST_MLLP_ACK_DELAY_MS'],
+    [{ NODE_ENV: 'production', LIAISON_TEST_MLLP_ACK_DELAY_MS: '500' }, 'LIAISON_TEST_MLLP_ACK_DELAY_MS'],
   ])('refuses %j, naming %s in one line', (env, variable) => {
     const error = errorOf(env);
     expect(error.variable).toBe(variable);

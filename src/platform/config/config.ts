@@ -67,6 +67,18 @@ class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(1)
   LIAISON_SIGNING_KEY_FILE?: string;
 
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(86400)
+  LIAISON_SWEEP_INTERVAL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(1) @Max(86400)
+  LIAISON_MLLP_IDLE_TIMEOUT_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(1024) @Max(256 * 1024 * 1024)
+  LIAISON_MLLP_MAX_MESSAGE_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(600_000)
+  LIAISON_TEST_MLLP_ACK_DELAY_MS?: number;
+
   @IsOptional() @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevel;
 
@@ -99,6 +111,14 @@ export interface LiaisonConfig {
   readonly tokenTtlSeconds: number;
   /** A private JWK (JSON file) to sign access tokens with; undefined: generated under dataDir/keys. */
   readonly signingKeyFile: string | undefined;
+  /** How often the coordination schedule (reminders, overdue Tasks) runs; 0 disables it. */
+  readonly sweepIntervalSeconds: number;
+  /** An MLLP connection with no traffic and no message in flight for this long is closed. */
+  readonly mllpIdleTimeoutSeconds: number;
+  /** Largest HL7 message (MLLP frame) accepted; a larger one is answered `AR` and not buffered. */
+  readonly mllpMaxMessageBytes: number;
+  /** Test hook (NODE_ENV=test only): wait this long between committing a message and writing its ACK. */
+  readonly testMllpAckDelayMs: number;
   readonly logLevel: LogLevel;
   readonly production: boolean;
 }
@@ -115,7 +135,8 @@ export const DEFAULT_TENANT_ID = 'default';
 const VARIABLES = [
   'PORT', 'HOST', 'MLLP_PORT', 'DATABASE_URL', 'LIAISON_DATA_DIR', 'LIAISON_BASE_URL',
   'LIAISON_ADMIN_CLIENT_ID', 'LIAISON_ADMIN_CLIENT_SECRET', 'LIAISON_WEBHOOK_ALLOWLIST',
-  'LIAISON_MLLP_FACILITIES', 'LIAISON_TOKEN_TTL_SECONDS', 'LIAISON_SIGNING_KEY_FILE', 'LOG_LEVEL', 'NODE_ENV',
+  'LIAISON_MLLP_FACILITIES', 'LIAISON_TOKEN_TTL_SECONDS', 'LIAISON_SIGNING_KEY_FILE', 'LIAISON_SWEEP_INTERVAL_SECONDS',
+  'LIAISON_MLLP_IDLE_TIMEOUT_SECONDS', 'LIAISON_MLLP_MAX_MESSAGE_BYTES', 'LIAISON_TEST_MLLP_ACK_DELAY_MS', 'LOG_LEVEL', 'NODE_ENV',
 ] as const;
 
 /** Only the variables we own; an empty value counts as unset. */
@@ -174,6 +195,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
   const invalid = firstError(validateSync(vars, { forbidUnknownValues: false }));
   if (invalid) throw invalid;
 
+  if (vars.LIAISON_TEST_MLLP_ACK_DELAY_MS && vars.NODE_ENV !== 'test') {
+    throw new ConfigError('LIAISON_TEST_MLLP_ACK_DELAY_MS', 'is a test hook: it is only accepted with NODE_ENV=test');
+  }
   const port = vars.PORT ?? 3000;
   const baseUrl = (vars.LIAISON_BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const adminClient =
@@ -193,6 +217,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string)
     mllpFacilities: parseFacilities(vars.LIAISON_MLLP_FACILITIES),
     tokenTtlSeconds: vars.LIAISON_TOKEN_TTL_SECONDS ?? 300,
     signingKeyFile: vars.LIAISON_SIGNING_KEY_FILE ? resolve(cwd, vars.LIAISON_SIGNING_KEY_FILE) : undefined,
+    sweepIntervalSeconds: vars.LIAISON_SWEEP_INTERVAL_SECONDS ?? 60,
+    mllpIdleTimeoutSeconds: vars.LIAISON_MLLP_IDLE_TIMEOUT_SECONDS ?? 600,
+    mllpMaxMessageBytes: vars.LIAISON_MLLP_MAX_MESSAGE_BYTES ?? 4 * 1024 * 1024,
+    testMllpAckDelayMs: vars.LIAISON_TEST_MLLP_ACK_DELAY_MS ?? 0,
     logLevel: vars.LOG_LEVEL ?? 'info',
     production: vars.NODE_ENV === 'production',
   });

@@ -1,0 +1,178 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, Socket } from 'node:net';
+import type { BenchContext, BenchScenario } from '../scenario';
+import type { LoopWorker } from '../loop.load';
+
+/**
+ * Discharges end to end (issue 5): an HL7 v2 ADT^A03 (discharged home, PV1-36 01) of a new
+ * inpatient over MLLP, acknowledged `AA` only after the message, the Patient and Encounter and
+ * the whole discharge plan (CarePlan + 5 Tasks: post-discharge contact, follow-up, medication
+ * reconciliation, check-up reminder, financial assistance: no IN1) are committed. Each of the
+ * 16 workers keeps one MLLP connection and sends its next message when the ACK arrives.
+ *
+ * Floor: bare `pg` writing the same eight resources (Patient, Encounter, CarePlan, 5 Tasks) as
+ * `jsonb` rows in one transaction.
+ */
+
+const VT = 0x0b;
+const FS = 0x1c;
+const CR = 0x0d;
+
+/** One MLLP connection: send a framed message, resolve with the framed reply. */
+class MllpConnection {
+  private buffer = Buffer.alloc(0);
+  private pending: { resolve: (reply: string) => void; reject: (error: Error) => void } | undefined;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      const start = this.buffer.indexOf(VT);
+      const end = this.buffer.indexOf(FS, start + 1);
+      if (start < 0 || end < 0 || end + 1 >= this.buffer.length) return;
+      const reply = this.buffer.subarray(start + 1, end).toString('utf8');
+      this.buffer = this.buffer.subarray(end + 2);
+      const waiting = this.pending;
+      this.pending = undefined;
+      waiting?.resolve(reply);
+    });
+    const fail = (error: Error): void => {
+      const waiting = this.pending;
+      this.pending = undefined;
+      waiting?.reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('MLLP connection closed')));
+  }
+
+  static open(port: number): Promise<MllpConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new MllpConnection(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  send(message: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(Buffer.concat([Buffer.from([VT]), Buffer.from(message, 'utf8'), Buffer.from([FS, CR])]));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** An A03 of a new inpatient: admitted Friday 2026-11-20 10:00, discharged home Friday 2026-11-27 15:00 (New York). */
+export function dischargeMessage(key: string): string {
+  const time = '20261127150000-0500';
+  return [
+    `MSH|^~\\&|ADT|BENCHHOSP|LIAISON|LIAISON|${time}||ADT^A03^ADT_A03|${key}|P|2.5.1`,
+    `EVN|A03|${time}`,
+    `PID|1||MRN${key}^^^BENCHHOSP&2.16.840.1.113883.19.5&ISO^MR||DOE^JANE||19480302|F`,
+    `PV1|1|I|4W^401^1|||||||MED|||||||||V${key}^^^BENCHHOSP&2.16.840.1.113883.19.6&ISO^VN|||||||||||||||||01||||||||20261120100000-0500|${time}`,
+  ].join('\r');
+}
+
+/** `MSA-1` of an ACK. */
+function ackCode(ack: string): string | undefined {
+  return ack
+    .split('\r')
+    .find((segment) => segment.startsWith('MSA'))
+    ?.split('|')[1];
+}
+
+export async function mllpDischargeWorker(context: BenchContext, run: string, worker: number): Promise<LoopWorker> {
+  const connection = await MllpConnection.open(context.mllpPort);
+  return {
+    async once(iteration) {
+      const ack = await connection.send(dischargeMessage(`${run}${worker}x${iteration}`));
+      const code = ackCode(ack);
+      if (code !== 'AA') throw new Error(`ACK ${code}: ${ack.replace(/\r/g, ' | ').slice(0, 300)}`);
+    },
+    async close() {
+      connection.close();
+    },
+  };
+}
+
+/** The eight resources a discharge writes, roughly as the service stores them. */
+function planResources(key: string): Record<string, unknown>[] {
+  const patient = `Patient/p-${key}`;
+  const encounter = `Encounter/e-${key}`;
+  const plan = `CarePlan/c-${key}`;
+  const task = (code: string, due: string, status = 'ready'): Record<string, unknown> => ({
+    resourceType: 'Task',
+    meta: { profile: ['http://liaison.health/fhir/StructureDefinition/liaison-task'], source: `urn:liaison:hl7:BENCHHOSP:${key}` },
+    identifier: [{ system: 'http://liaison.health/fhir/identifier/plan-activity', value: `${encounter}|encounter.discharged|1|${code}` }],
+    basedOn: [{ reference: plan }],
+    status,
+    intent: 'order',
+    priority: 'routine',
+    code: { coding: [{ system: 'http://liaison.health/fhir/CodeSystem/task-code', code }] },
+    description: code,
+    for: { reference: patient },
+    encounter: { reference: encounter },
+    authoredOn: '2026-11-27T15:00:05.000-05:00',
+    lastModified: '2026-11-27T15:00:05.000-05:00',
+    owner: { reference: 'HealthcareService/care-coordination' },
+    restriction: { period: { end: due } },
+  });
+  return [
+    { resourceType: 'Patient', identifier: [{ system: 'urn:oid:2.16.840.1.113883.19.5', value: `MRN${key}` }], name: [{ family: 'DOE', given: ['JANE'] }], birthDate: '1948-03-02', gender: 'female' },
+    {
+      resourceType: 'Encounter',
+      identifier: [{ system: 'urn:oid:2.16.840.1.113883.19.6', value: `V${key}` }],
+      status: 'finished',
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP' },
+      subject: { reference: patient },
+      period: { start: '2026-11-20T10:00:00-05:00', end: '2026-11-27T15:00:00-05:00' },
+      hospitalization: { dischargeDisposition: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0112', code: '01' }] } },
+    },
+    {
+      resourceType: 'CarePlan',
+      status: 'active',
+      intent: 'plan',
+      category: [{ coding: [{ system: 'http://liaison.health/fhir/CodeSystem/coordination-event', code: 'encounter.discharged' }] }],
+      subject: { reference: patient },
+      encounter: { reference: encounter },
+      period: { start: '2026-11-27T15:00:00-05:00' },
+      activity: [1, 2, 3, 4, 5].map((n) => ({ reference: { reference: `Task/t${n}-${key}` } })),
+    },
+    task('post-discharge-contact', '2026-12-01T23:59:59.999-05:00'),
+    task('follow-up-appointment', '2026-12-04T23:59:59.999-05:00'),
+    task('medication-reconciliation', '2026-12-04T23:59:59.999-05:00'),
+    task('financial-assistance', '2026-12-04T23:59:59.999-05:00'),
+    task('check-up-reminder', '2027-01-03T23:59:59.999-05:00', 'draft'),
+  ];
+}
+
+export async function planFloorTable(context: BenchContext): Promise<void> {
+  await context.sql(`CREATE TABLE IF NOT EXISTS bench_floor_resources (id uuid PRIMARY KEY, content jsonb NOT NULL)`);
+}
+
+export const dischargeMllp: BenchScenario = {
+  name: 'discharge-mllp',
+  description: 'ADT^A03 (home) over MLLP → Patient, Encounter, CarePlan + 5 Tasks committed → ACK AA',
+  async service(context) {
+    const run = randomBytes(3).toString('hex');
+    const probe = await mllpDischargeWorker(context, `${run}probe`, 0);
+    await probe.once(0);
+    await probe.close();
+    return { kind: 'loop', open: (worker) => mllpDischargeWorker(context, run, worker) };
+  },
+  async floor(context) {
+    await planFloorTable(context);
+    return {
+      description: 'INSERT the 8 resources (Patient, Encounter, CarePlan, 5 Tasks) as jsonb rows in one transaction',
+      async once(db, iteration) {
+        const rows = planResources(`f${iteration}`).map((resource) => JSON.stringify(resource));
+        await db.query('INSERT INTO bench_floor_resources (id, content) SELECT * FROM unnest($1::uuid[], $2::jsonb[])', [
+          rows.map(() => randomUUID()),
+          rows,
+        ]);
+      },
+    };
+  },
+};

@@ -1,0 +1,3 @@
+export * from './coverage-status';
+export * from './timeline';
+export * from './coverage-update';

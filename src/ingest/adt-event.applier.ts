@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Encounter, Identifier, OperationOutcomeIssue, Patient, Resource } from '@medplum/fhirtypes';
+import {
+  absorbMergedPatient,
+  applyWrite,
+  resolveReferences,
+  retargetReferences,
+  retireMergedPatient,
+  type AdtEvent,
+  type AppliedAdtEvent,
+  type ResourceWrite,
+} from '@liaison/fhir-mapping';
+import { hl7Error, Hl7ErrorCode, hl7Warning } from '@liaison/hl7';
+import type { EntityManager } from 'typeorm';
+import type { Principal } from '../auth';
+import { FhirSearchService, FhirStore } from '../fhir';
+import { IngestResourceRepository, type ResourceRef } from './ingest-resource.repository';
+
+/** What applying one event did, for the coordination hook, the message row and the reply. */
+export interface AppliedEvent extends AppliedAdtEvent {
+  /** Every version the event wrote: `Type/id/_history/version`. */
+  readonly effects: readonly string[];
+  /** Resources a newer message had already written: left as they are. */
+  readonly superseded: readonly string[];
+  readonly warnings: readonly OperationOutcomeIssue[];
+}
+
+/** Resource types and search parameters that can point at a patient: a merge moves them to the survivor. */
+const PATIENT_REFERENCES: readonly (readonly [resourceType: string, param: string])[] = [
+  ['Encounter', 'subject'],
+  ['Coverage', 'beneficiary'],
+  ['Coverage', 'subscriber'],
+  ['Coverage', 'policy-holder'],
+  ['Coverage', 'payor'],
+  ['RelatedPerson', 'patient'],
+  ['Condition', 'subject'],
+  ['CarePlan', 'subject'],
+  ['Task', 'subject'],
+  ['ServiceRequest', 'subject'],
+  ['CareTeam', 'subject'],
+  ['Communication', 'subject'],
+];
+const MAX_MOVED_PER_TYPE = 1000;
+
+const CANCELS: ReadonlySet<string> = new Set(['cancel-admit', 'cancel-transfer', 'cancel-discharge']);
+
+/** A search token value: `\`, `,`, `|` and `$` escaped. */
+function tokenPart(text: string): string {
+  return text.replace(/[\\,|$]/g, (c) => `\\${c}`);
+}
+
+function identityKey(resourceType: string, identifier: Identifier): string {
+  return `${resourceType}|${identifier.system ?? ''}|${identifier.value ?? ''}`;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Applies an {@link AdtEvent} (an HL7 v2 ADT or a FHIR notification, mapped by
+ * @liaison/fhir-mapping) through the FHIR store, in the caller's transaction:
+ *
+ * 1. lock the identities the event may create or update (concurrent messages about the same
+ *    patient or visit serialise; a practitioner already stored needs no lock);
+ * 2. find each write's stored resource by its identifiers, in order of preference;
+ * 3. skip a resource a newer message already wrote (its watermark is later than this message);
+ * 4. merge the message into what is stored (`applyWrite`) and write a new version only when
+ *    something changed (each carries `meta.source` = the message);
+ * 5. A40: retire the replaced patient (`replaced-by`), move what pointed at it, and let the
+ *    survivor take its identifiers.
+ */
+@Injectable()
+export class AdtEventApplier {
+  constructor(
+    private readonly store: FhirStore,
+    private readonly search: FhirSearchService,
+    private readonly bookkeeping: IngestResourceRepository,
+  ) {}
+
+  async apply(tx: EntityManager, principal: Principal, event: AdtEvent, messageId: string): Promise<AppliedEvent> {
+    const tenantId = principal.tenantId;
+    const found = new Map<string, string | undefined>();
+    const lockKeys: string[] = [];
+    for (const write of event.writes) {
+      const resourceType = write.resource.resourceType;
+      if (write.mode === 'create-if-absent') {
+        const id = await this.find(tx, tenantId, write);
+        found.set(write.key, id);
+        if (id) continue;
+      }
+      lockKeys.push(...write.match.map((identifier) => identityKey(resourceType, identifier)));
+    }
+    for (const merge of event.merges) lockKeys.push(...merge.replaced.map((identifier) => identityKey('Patient', identifier)));
+    await this.bookkeeping.lockIdentities(tx, tenantId, lockKeys);
+
+    for (const write of event.writes) {
+      if (!found.get(write.key)) found.set(write.key, await this.find(tx, tenantId, write));
+    }
+    // Resources named in passing (create-if-absent) are never updated: no watermark to compare.
+    const existingRefs: ResourceRef[] = event.writes.flatMap((w) => {
+      const id = found.get(w.key);
+      return id && w.mode === 'merge' ? [{ resourceType: w.resource.resourceType, id }] : [];
+    });
+    const marks = await this.bookkeeping.watermarks(tx, tenantId, existingRefs);
+    const messageTime = Date.parse(event.messageTime);
+
+    const stored = new Map<string, string>();
+    const resources = new Map<string, Resource>();
+    const effects: string[] = [];
+    const superseded: string[] = [];
+    const written: ResourceRef[] = [];
+    const warnings: OperationOutcomeIssue[] = [];
+    const changedCoverageIds: string[] = [];
+    /** New resources, created together at the end with ids chosen now (references to them resolve already). */
+    const creates: { key: string; resource: Resource; id: string }[] = [];
+
+    for (const write of event.writes) {
+      const resourceType = write.resource.resourceType;
+      const id = found.get(write.key);
+      if (!id && CANCELS.has(event.action) && write.key === event.encounter) {
+        throw hl7Error({
+          ack: 'AE',
+          hl7Code: Hl7ErrorCode.unknownKey,
+          code: 'not-found',
+          expression: 'PV1-19',
+          text: `${event.messageType} cancels a visit this receiver does not know`,
+        });
+      }
+      if (id && write.mode === 'create-if-absent') {
+        stored.set(write.key, `${resourceType}/${id}`);
+        continue;
+      }
+      const current = id ? await this.store.read(tx, tenantId, resourceType, id) : undefined;
+      const mark = id ? marks.get(`${resourceType}/${id}`) : undefined;
+      if (current && mark !== undefined && mark > messageTime) {
+        stored.set(write.key, `${resourceType}/${id}`);
+        resources.set(write.key, current);
+        superseded.push(`${resourceType}/${id}`);
+        continue;
+      }
+      let incoming = resolveReferences(write.resource, stored);
+      if (resourceType === 'Patient') incoming = await this.withoutForeignIdentifiers(tx, tenantId, write, incoming as Patient, id, warnings);
+      const { resource, changed } = applyWrite(current, { ...write, resource: incoming });
+      if (!current) {
+        const newId = randomUUID();
+        creates.push({ key: write.key, resource, id: newId });
+        stored.set(write.key, `${resourceType}/${newId}`);
+        continue;
+      }
+      let result: Resource = current;
+      if (changed) {
+        result = (await this.store.update(tx, principal, { ...resource, id })).resource;
+        effects.push(this.versionRef({ resource: result }));
+        if (resourceType === 'Coverage') changedCoverageIds.push(result.id!);
+      }
+      stored.set(write.key, `${resourceType}/${result.id}`);
+      resources.set(write.key, result);
+      written.push({ resourceType, id: result.id! });
+    }
+    if (creates.length > 0) {
+      const created = await this.store.createMany(tx, principal, creates.map(({ resource, id }) => ({ resource, id })));
+      created.forEach(({ resource }, index) => {
+        const { key } = creates[index];
+        effects.push(this.versionRef({ resource }));
+        if (resource.resourceType === 'Coverage') changedCoverageIds.push(resource.id!);
+        resources.set(key, resource);
+        const write = event.writes.find((w) => w.key === key);
+        if (write?.mode === 'merge') written.push({ resourceType: resource.resourceType, id: resource.id! });
+      });
+    }
+    await this.bookkeeping.advance(tx, tenantId, written, event.messageTime, messageId);
+
+    const merges: { survivorId: string; replacedId?: string }[] = [];
+    for (const merge of event.merges) {
+      const survivorRef = stored.get(merge.survivor);
+      if (!survivorRef) continue;
+      merges.push(await this.merge(tx, principal, survivorRef, merge.replaced, effects));
+    }
+
+    const patientRef = event.patient ? stored.get(event.patient) : undefined;
+    const encounterRef = event.encounter ? stored.get(event.encounter) : undefined;
+    return {
+      patientId: patientRef?.split('/')[1],
+      encounterId: encounterRef?.split('/')[1],
+      encounter: event.encounter ? (resources.get(event.encounter) as Encounter | undefined) : undefined,
+      encounterSuperseded: encounterRef !== undefined && superseded.includes(encounterRef),
+      changedCoverageIds,
+      merges,
+      effects,
+      superseded,
+      warnings,
+    };
+  }
+
+  /** The stored resource a write describes: the first of its identifiers that finds one. */
+  private async find(tx: EntityManager, tenantId: string, write: ResourceWrite): Promise<string | undefined> {
+    for (const identifier of write.match) {
+      if (!identifier.system || !identifier.value) continue;
+      const id = await this.store.findOne(tx, tenantId, write.resource.resourceType, {
+        identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`],
+      });
+      if (id) return id;
+    }
+    return undefined;
+  }
+
+  /**
+   * A patient identifier that is not one the patient is found by (an SSN, a licence) and that
+   * another patient already holds is not written to this one: identifiers are unique per
+   * tenant, and shared or reused numbers are common in real feeds. The sender gets a warning.
+   */
+  private async withoutForeignIdentifiers(
+    tx: EntityManager,
+    tenantId: string,
+    write: ResourceWrite,
+    patient: Patient,
+    ownId: string | undefined,
+    warnings: OperationOutcomeIssue[],
+  ): Promise<Patient> {
+    const matched = new Set(write.match.map((i) => identityKey('Patient', i)));
+    const kept: Identifier[] = [];
+    for (const identifier of patient.identifier ?? []) {
+      if (identifier.system && identifier.value && identifier.use !== 'old' && !matched.has(identityKey('Patient', identifier))) {
+        const holder = await this.store.findOne(tx, tenantId, 'Patient', {
+          identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`],
+        });
+        if (holder && holder !== ownId) {
+          warnings.push(hl7Warning('A PID-3 identifier already belongs to another patient: not stored on this one', 'PID-3'));
+          continue;
+        }
+      }
+      kept.push(identifier);
+    }
+    return kept.length === (patient.identifier ?? []).length ? patient : { ...patient, identifier: kept };
+  }
+
+  private async merge(
+    tx: EntityManager,
+    principal: Principal,
+    survivorRef: string,
+    replacedIdentifiers: readonly Identifier[],
+    effects: string[],
+  ): Promise<{ survivorId: string; replacedId?: string }> {
+    const tenantId = principal.tenantId;
+    const survivorId = survivorRef.split('/')[1];
+    let replacedId: string | undefined;
+    for (const identifier of replacedIdentifiers) {
+      const write = { match: [identifier], resource: { resourceType: 'Patient' } } as unknown as ResourceWrite;
+      const id = await this.find(tx, tenantId, write);
+      if (id && id !== survivorId) {
+        replacedId = id;
+        break;
+      }
+    }
+    if (replacedId) {
+      const replaced = (await this.store.read(tx, tenantId, 'Patient', replacedId)) as Patient;
+      const retired = retireMergedPatient(replaced, survivorRef);
+      if (!sameJson(retired, replaced)) effects.push(this.versionRef(await this.store.update(tx, principal, retired)));
+      await this.moveReferences(tx, principal, `Patient/${replacedId}`, survivorRef, effects);
+    }
+    const survivor = (await this.store.read(tx, tenantId, 'Patient', survivorId)) as Patient;
+    const absorbed = absorbMergedPatient(survivor, replacedId && `Patient/${replacedId}`, replacedIdentifiers);
+    if (!sameJson(absorbed, survivor)) effects.push(this.versionRef(await this.store.update(tx, principal, absorbed)));
+    return { survivorId, ...(replacedId && { replacedId }) };
+  }
+
+  /** Every stored resource that points at `from` (a patient being merged away) points at `to` instead. */
+  private async moveReferences(tx: EntityManager, principal: Principal, from: string, to: string, effects: string[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const [resourceType, param] of PATIENT_REFERENCES) {
+      const ids = await this.search.findIds(tx, principal.tenantId, resourceType, { [param]: [from] }, MAX_MOVED_PER_TYPE);
+      for (const id of ids) {
+        if (seen.has(`${resourceType}/${id}`)) continue;
+        seen.add(`${resourceType}/${id}`);
+        const current = await this.store.read(tx, principal.tenantId, resourceType, id);
+        const moved = retargetReferences(current, from, to);
+        if (moved.changed) effects.push(this.versionRef(await this.store.update(tx, principal, moved.resource)));
+      }
+    }
+  }
+
+  private versionRef(stored: { resource: Resource }): string {
+    return `${stored.resource.resourceType}/${stored.resource.id}/_history/${stored.resource.meta?.versionId}`;
+  }
+}
