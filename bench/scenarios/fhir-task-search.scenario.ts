@@ -19,7 +19,7 @@ const QUERY = `/fhir/R4/Task?owner=${encodeURIComponent(OWNER)}&status=requested
 
 const taskJson = (n: string) => `jsonb_build_object('resourceType', 'Task', 'id', 'bst-' || ${n},
   'meta', jsonb_build_object('versionId', '1', 'lastUpdated', '2026-01-05T10:00:00.000Z'),
-  'status', CASE WHEN ${n} % 4 = 0 THEN 'requested' WHEN ${n} % 4 = 1 THEN 'in-progress' ELSE 'completed' END,
+  'status', CASE (${n} / ${OWNERS}) % 4 WHEN 0 THEN 'requested' WHEN 1 THEN 'in-progress' ELSE 'completed' END,
   'intent', 'order', 'priority', 'routine',
   'code', jsonb_build_object('coding', jsonb_build_array(jsonb_build_object('system', 'http://liaison.health/fhir/CodeSystem/task-code', 'code', 'post-discharge-contact'))),
   'for', jsonb_build_object('reference', 'Patient/bench-search-p' || (${n} % 20000)),
@@ -52,7 +52,7 @@ export const fhirTaskSearch: BenchScenario = {
     await context.sql(
       `INSERT INTO bench_floor_tasks (id, owner, status, content)
        SELECT 'bst-' || n, 'Practitioner/bench-search-owner-' || (n % ${OWNERS}),
-              CASE WHEN n % 4 = 0 THEN 'requested' WHEN n % 4 = 1 THEN 'in-progress' ELSE 'completed' END, ${taskJson('n')}
+              CASE (n / ${OWNERS}) % 4 WHEN 0 THEN 'requested' WHEN 1 THEN 'in-progress' ELSE 'completed' END, ${taskJson('n')}
          FROM generate_series(0, ${TASKS - 1}) n
        ON CONFLICT DO NOTHING`,
     );
