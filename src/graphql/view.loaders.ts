@@ -27,19 +27,7 @@ export class ViewLoaders {
 
   /** A resource of `resourceType` by id (undefined when absent or deleted). */
   resource<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T | undefined> {
-    let loader = this.byId.get(resourceType);
-    if (!loader) {
-      loader = new DataLoader<string, Resource | undefined>(
-        async (ids) => {
-          const found = await this.inTenant((tx) => this.reads.readMany(tx, this.tenantId, resourceType, ids));
-          const byId = new Map(found.map((resource) => [resource.id, resource]));
-          return ids.map((key) => byId.get(key));
-        },
-        { cache: this.cache },
-      );
-      this.byId.set(resourceType, loader);
-    }
-    return loader.load(id) as Promise<T | undefined>;
+    return this.byIdLoader(resourceType).load(id) as Promise<T | undefined>;
   }
 
   /** The `sourceType` resources whose `param` references `targetType/targetId`, ordered by id. */
@@ -51,7 +39,11 @@ export class ViewLoaders {
         async (targetIds) => {
           const rows = await this.inTenant((tx) => this.reads.referencing(tx, this.tenantId, sourceType, [param], targetType, targetIds));
           const byTarget = new Map<string, Resource[]>();
-          for (const row of rows) byTarget.set(row.targetId, [...(byTarget.get(row.targetId) ?? []), row.resource]);
+          for (const row of rows) {
+            const list = byTarget.get(row.targetId);
+            if (list) list.push(row.resource);
+            else byTarget.set(row.targetId, [row.resource]);
+          }
           return targetIds.map((id) => byTarget.get(id) ?? []);
         },
         { cache: this.cache },
@@ -64,9 +56,22 @@ export class ViewLoaders {
   /** Primes the by-id cache with resources read some other way (a worklist page's Tasks). */
   prime(resources: readonly Resource[]): void {
     if (!this.cache) return;
-    for (const resource of resources) {
-      const loader = this.byId.get(resource.resourceType);
-      if (loader && resource.id) loader.prime(resource.id, resource);
+    for (const resource of resources) if (resource.id) this.byIdLoader(resource.resourceType).prime(resource.id, resource);
+  }
+
+  private byIdLoader(resourceType: string): DataLoader<string, Resource | undefined> {
+    let loader = this.byId.get(resourceType);
+    if (!loader) {
+      loader = new DataLoader<string, Resource | undefined>(
+        async (ids) => {
+          const found = await this.inTenant((tx) => this.reads.readMany(tx, this.tenantId, resourceType, ids));
+          const byId = new Map(found.map((resource) => [resource.id, resource]));
+          return ids.map((key) => byId.get(key));
+        },
+        { cache: this.cache },
+      );
+      this.byId.set(resourceType, loader);
     }
+    return loader;
   }
 }

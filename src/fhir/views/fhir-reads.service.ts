@@ -5,8 +5,11 @@ import { ReferencePath, ReferencingRow, ResourceReadsRepository, VersionRow } fr
 
 export type { ReferencePath, ReferencingRow, VersionRow } from './resource-reads.repository';
 
-/** Most resources `referencing` returns for one call (a view, not an export). */
-export const MAX_REFERENCING = 5000;
+/**
+ * Most resources `referencing` returns for one call: a view of some patients' records, not an
+ * export (a patient has tens to hundreds of Tasks, a page shows at most 100 patients).
+ */
+export const MAX_REFERENCING = 20_000;
 
 /**
  * Reads for views that show many resources at once (GraphQL pages and their DataLoaders):

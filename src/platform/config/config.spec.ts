@@ -50,6 +50,8 @@ describe('loadConfig', () => {
     ['is not production in test', { NODE_ENV: 'test' }, { production: false }],
     ['defaults the MLLP limits', {}, { mllpIdleTimeoutSeconds: 600, mllpMaxMessageBytes: 4194304, testMllpAckDelayMs: 0 }],
     ['reads the MLLP limits', { LIAISON_MLLP_IDLE_TIMEOUT_SECONDS: '30', LIAISON_MLLP_MAX_MESSAGE_BYTES: '65536' }, { mllpIdleTimeoutSeconds: 30, mllpMaxMessageBytes: 65536 }],
+    ['runs the coordination schedule every minute by default', {}, { sweepIntervalSeconds: 60 }],
+    ['reads the schedule interval; 0 disables it', { LIAISON_SWEEP_INTERVAL_SECONDS: '0' }, { sweepIntervalSeconds: 0 }],
     ['takes the ACK delay test hook under NODE_ENV=test', { NODE_ENV: 'test', LIAISON_TEST_MLLP_ACK_DELAY_MS: '500' }, { testMllpAckDelayMs: 500 }],
   ])('%s', (_title, env, expected) => {
     expect(loadConfig(env, CWD)).toMatchObject(expected);
@@ -96,6 +98,7 @@ describe('loadConfig', () => {
     [{ LIAISON_MLLP_FACILITIES: 'A=one,A=two' }, 'LIAISON_MLLP_FACILITIES'],
     [{ LIAISON_TOKEN_TTL_SECONDS: '30' }, 'LIAISON_TOKEN_TTL_SECONDS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ LIAISON_SWEEP_INTERVAL_SECONDS: 'hourly' }, 'LIAISON_SWEEP_INTERVAL_SECONDS'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
     [{ LIAISON_MLLP_IDLE_TIMEOUT_SECONDS: '0' }, 'LIAISON_MLLP_IDLE_TIMEOUT_SECONDS'],
     [{ LIAISON_MLLP_MAX_MESSAGE_BYTES: '100' }, 'LIAISON_MLLP_MAX_MESSAGE_BYTES'],
