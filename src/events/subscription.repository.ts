@@ -2,12 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { ChannelHeader, FilterCriterion, PayloadContent, SubscriptionStatusCode } from '@liaison/subscriptions';
 import type { EntityManager } from 'typeorm';
 
-/** A subscription's delivery state (one `event_subscriptions` row). */
-export interface SubscriptionRow {
-  readonly tenantId: string;
-  readonly id: string;
-  readonly clientId: string;
-  readonly scopes: readonly string[];
+/** What a client's Subscription asks for (the columns a create or update writes). */
+export interface SubscriptionSettings {
   readonly topic: string;
   readonly filters: readonly FilterCriterion[];
   readonly endpoint: string;
@@ -18,6 +14,14 @@ export interface SubscriptionRow {
   readonly timeoutSeconds: number;
   readonly maxCount: number;
   readonly endsAt: Date | undefined;
+}
+
+/** A subscription's delivery state (one `event_subscriptions` row). */
+export interface SubscriptionRow extends SubscriptionSettings {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
   readonly status: SubscriptionStatusCode;
   readonly secret: string;
   readonly previousSecret: string | undefined;
@@ -34,20 +38,6 @@ export interface SubscriptionRow {
   readonly lastSentAt: Date | undefined;
   readonly lastError: string | undefined;
   readonly createdAt: Date;
-}
-
-/** What a client's Subscription asks for (the columns a create or update writes). */
-export interface SubscriptionSettings {
-  readonly topic: string;
-  readonly filters: readonly FilterCriterion[];
-  readonly endpoint: string;
-  readonly payload: PayloadContent;
-  readonly contentType: string;
-  readonly headers: readonly ChannelHeader[];
-  readonly heartbeatSeconds: number | undefined;
-  readonly timeoutSeconds: number;
-  readonly maxCount: number;
-  readonly endsAt: Date | undefined;
 }
 
 /** The outcome of a delivery attempt, as written back. */
