@@ -1,16 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildService, childEnv, ROOT } from '../platform/compiled-service';
+import { buildService, CliRun, runCli } from '../platform/compiled-service';
 import { bootTestApp, TestApp } from '../harness/test-app';
 import { assertionForm, basic, clientAssertion, keyPair, requestToken } from './token-client';
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** `npm run liaison -- …` (what it maps to: node dist/src/cli.js …), on the test's database. */
 describe('the liaison CLI', () => {
@@ -27,16 +20,7 @@ describe('the liaison CLI', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  function cli(...args: string[]): Promise<CliRun> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'dist', 'src', 'cli.js'), ...args],
-        { cwd: dataDir, env: childEnv({ DATABASE_URL: service.database.url, LIAISON_DATA_DIR: dataDir }) },
-        (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const cli = (...args: string[]): Promise<CliRun> => runCli(service.database.url, dataDir, args);
 
   function expectOneLineError(run: CliRun, code: number, message: RegExp): void {
     expect({ code: run.code, stdout: run.stdout }).toEqual({ code, stdout: '' });

@@ -1,17 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Task } from '@medplum/fhirtypes';
 import { bootTestApp, TestApp } from '../harness/test-app';
-import { buildService, childEnv, ROOT } from '../platform/compiled-service';
+import { buildService, CliRun, runCli } from '../platform/compiled-service';
 import { codeOf, CoordinationDriver, coverage, encounter, patient } from './support/coordination-driver';
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** `npm run liaison -- coordination:…` (node dist/src/cli.js …) on the test's database. */
 describe('coordination operator commands', () => {
@@ -28,16 +21,7 @@ describe('coordination operator commands', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  function cli(...args: string[]): Promise<CliRun> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'dist', 'src', 'cli.js'), ...args],
-        { cwd: dataDir, env: childEnv({ DATABASE_URL: service.database.url, LIAISON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }) },
-        (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const cli = (...args: string[]): Promise<CliRun> => runCli(service.database.url, dataDir, args);
 
   it('shows the defaults, changes what is given, and refuses a bad value naming it', async () => {
     const shown = await cli('coordination:settings', '--json');

@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, TestDatabase } from '../harness/test-database';
 import { bootTestApp, TestApp } from '../harness/test-app';
-import { buildService, childEnv, freePort, ROOT, Spawned, waitFor200 } from '../platform/compiled-service';
+import { buildService, childEnv, CliRun, freePort, runCli, Spawned, waitFor200 } from '../platform/compiled-service';
 import { adt, frame, mllpEnv, mllpPort, RawMllpSocket } from './support/mllp';
 
 function msa(ack: string): string[] {
@@ -131,16 +130,7 @@ describe('hl7:reprocess', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((done) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, 'dist', 'src', 'cli.js'), ...args],
-        { cwd: dataDir, env: childEnv({ DATABASE_URL: service.database.url, LIAISON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }) },
-        (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const cli = (...args: string[]): Promise<CliRun> => runCli(service.database.url, dataDir, args);
 
   it('runs a message that got AE again once what it needed is there, and prints the new outcome', async () => {
     // A cancel that arrives before its admission: AE (the visit is unknown), stored.

@@ -102,3 +102,24 @@ export async function waitFor200(url: string, process: Spawned, timeoutMs: numbe
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms:\n${process.stderr}`);
 }
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the compiled CLI (what `npm run liaison -- …` maps to) against `databaseUrl`, in
+ * `dataDir` (also its LIAISON_DATA_DIR). Never rejects: the exit code is part of the answer.
+ */
+export function runCli(databaseUrl: string, dataDir: string, args: readonly string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'dist', 'src', 'cli.js'), ...args],
+      { cwd: dataDir, env: childEnv({ DATABASE_URL: databaseUrl, LIAISON_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }) },
+      (error, stdout, stderr) => done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
