@@ -23,13 +23,10 @@ import { CLOCK, Clock } from '../platform/clock/clock';
 import { LIAISON_CONFIG, LiaisonConfig } from '../platform/config/config';
 import { asService, inTenant } from '../platform/database/tenant-scope';
 import { ClientAccess } from './client-access.service';
-import { SEQUENCED_CHANNEL } from './outbox-relay.service';
+import { DELIVERIES_CHANNEL } from './outbox-relay.service';
 import { PgNotifications } from './pg-notifications.service';
 import { WebhookSender } from './webhook.sender';
 import { AttemptRecord, SubscriptionRow, SubscriptionRepository } from './subscription.repository';
-
-/** Channel notified when a subscription needs a worker now (created, re-activated). */
-export const DELIVERIES_CHANNEL = 'liaison_deliveries';
 
 /** Subscriptions one instance delivers to at once (each in order, one request at a time). */
 const CONCURRENCY = 32;
@@ -98,7 +95,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.notifications.listen(SEQUENCED_CHANNEL, () => this.kick());
     await this.notifications.listen(DELIVERIES_CHANNEL, () => this.kick());
     this.notifications.onReconnect(() => this.kick());
     this.timer = setInterval(() => this.kick(), POLL_MS);

@@ -10,6 +10,9 @@ import { SubscriptionRepository, SubscriptionRow } from './subscription.reposito
 /** Channel the relay notifies when events got their sequence: payload `{"<tenant>": <last sequence>}` (or empty: look at all). */
 export const SEQUENCED_CHANNEL = 'liaison_outbox_sequenced';
 
+/** Channel notified when there is delivery work: the relay matched events to Subscriptions, or a Subscription changed. */
+export const DELIVERIES_CHANNEL = 'liaison_deliveries';
+
 const BATCH = 1000;
 /** Events a lagging subscription is given per pass (read once per tenant). */
 const CATCH_UP = 1000;
@@ -20,8 +23,9 @@ const MAX_PAYLOAD = 7000;
  * Moves committed changes from the outbox to their readers, one relay at a time across
  * instances (the sequencer's advisory lock): numbers new outbox rows per tenant, matches them
  * to the tenant's Subscriptions (topic, filters) giving each its next event numbers, in the
- * same transaction, then notifies `liaison_outbox_sequenced` at commit. Woken by the writers'
- * NOTIFY, and every second to catch up anything a lost notification or a race left behind.
+ * same transaction, then notifies `liaison_outbox_sequenced` at commit. Woken after each commit
+ * of this process that wrote events (`ChangeFeed.onWritten`), and every second to pick up other
+ * processes' writes and anything a lost notification or a race left behind.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,6 +35,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private catchUpDue = true;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -40,7 +45,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.notifications.listen(this.feed.writtenChannel, () => this.kick());
+    this.unsubscribe = this.feed.onWritten(() => this.kick());
     this.notifications.onReconnect(() => this.kick(true));
     this.timer = setInterval(() => this.kick(true), POLL_MS);
     this.timer.unref();
@@ -49,6 +54,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
@@ -89,11 +95,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return asService(this.db, async (tx) => {
       const events = await this.feed.sequencePending(tx, BATCH);
       const byTenant = groupByTenant(events);
-      const matched = await this.subscriptions.matchable(tx, [...byTenant.keys()]);
+      const candidates = byTenant.size > 0 ? await this.subscriptions.matchable(tx, [...byTenant.keys()]) : [];
       const lagging = catchUp ? await this.subscriptions.lagging(tx, await this.feed.heads(tx)) : [];
       const all = new Map<string, SubscriptionRow>();
-      for (const row of [...matched, ...lagging]) all.set(`${row.tenantId}/${row.id}`, row);
-      const behind = await this.match(tx, [...all.values()], byTenant);
+      for (const row of [...candidates, ...lagging]) all.set(`${row.tenantId}/${row.id}`, row);
+      const { behind, matched } = await this.match(tx, [...all.values()], byTenant);
+      // Delivery workers wake only when there is something to deliver, not on every batch.
+      if (matched) await tx.query(`SELECT pg_notify($1, '')`, [DELIVERIES_CHANNEL]);
       if (events.length > 0) {
         const heads: Record<string, number> = {};
         for (const [tenantId, tenantEvents] of byTenant) heads[tenantId] = tenantEvents[tenantEvents.length - 1].sequence;
@@ -109,9 +117,14 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
    * Gives each subscription its new events (numbered after its count). A subscription behind
    * the batch (created during an earlier pass, or re-activated after `off`) first gets the
    * events it missed, read once per tenant and at most CATCH_UP events per pass, so a long
-   * catch-up never holds the sequencer for long. True when some subscription is still behind.
+   * catch-up never holds the sequencer for long. `behind`: some subscription is still behind;
+   * `matched`: some subscription got new events.
    */
-  private async match(tx: EntityManager, subscriptions: readonly SubscriptionRow[], batch: ReadonlyMap<string, readonly FeedEvent[]>): Promise<boolean> {
+  private async match(
+    tx: EntityManager,
+    subscriptions: readonly SubscriptionRow[],
+    batch: ReadonlyMap<string, readonly FeedEvent[]>,
+  ): Promise<{ behind: boolean; matched: boolean }> {
     const events: { tenantId: string; subscriptionId: string; eventNumber: number; sequence: number }[] = [];
     const positions: { tenantId: string; id: string; eventCount: number; scannedSequence: number }[] = [];
     let behind = false;
@@ -152,7 +165,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }
     }
     await this.subscriptions.appendMatches(tx, events, positions);
-    return behind;
+    return { behind, matched: events.length > 0 };
   }
 }
 

@@ -25,7 +25,8 @@ import { ChangeFeed, FhirStore } from '../fhir';
 import { CLOCK, Clock } from '../platform/clock/clock';
 import { LIAISON_CONFIG, LiaisonConfig } from '../platform/config/config';
 import { inTenant } from '../platform/database/tenant-scope';
-import { DELIVERIES_CHANNEL, DeliveryWorker } from './delivery.worker';
+import { DeliveryWorker } from './delivery.worker';
+import { DELIVERIES_CHANNEL } from './outbox-relay.service';
 import { SubscriptionRepository, SubscriptionRow, SubscriptionSettings } from './subscription.repository';
 import { WebhookSender } from './webhook.sender';
 

@@ -3,7 +3,7 @@ import type { Resource, Task } from '@medplum/fhirtypes';
 import { extractSearchValues, SearchCatalog, SearchValues } from '@liaison/fhir-search';
 import { EntityManager } from 'typeorm';
 import { LIAISON_CONFIG, LiaisonConfig } from '../../platform/config/config';
-import { PreparedQueries } from './prepared-query';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 import { SEARCH_CATALOG } from './search-catalog.provider';
 import { WORKLIST_DELETE_CTE, worklistUpsertCte } from '../views/worklist-index.sql';
 
@@ -54,8 +54,21 @@ export class SearchIndexer {
     await this.indexMany(tx, tenantId, [resource]);
   }
 
-  /** `index` for several resources (a transaction Bundle, a bulk load): one round trip in all. */
+  /** `index` for several resources (a job's batch of updates): one round trip in all. */
   async indexMany(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
+    await this.write(tx, tenantId, resources, 'replace');
+  }
+
+  /**
+   * Index rows of first versions (creates): nothing to replace, so no DELETE is sent. Only for
+   * resources whose row this transaction has just inserted: a deleted resource written again is
+   * a new version of an existing row (its rows were dropped on delete) and goes through `index`.
+   */
+  async indexNew(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
+    await this.write(tx, tenantId, resources, 'new');
+  }
+
+  private async write(tx: EntityManager, tenantId: string, resources: readonly Resource[], mode: 'new' | 'replace'): Promise<void> {
     if (!resources.length) return;
     const token = rowsOf('fhir_search_token', ['param', 'system', 'code', 'text'], ['text', 'text', 'text', 'text']);
     const string = rowsOf('fhir_search_string', ['param', 'value', 'exact'], ['text', 'text', 'text']);
@@ -88,14 +101,18 @@ export class SearchIndexer {
       params.push(value);
       return `$${params.length}`;
     };
-    const ctes = TABLES.map(
-      (table, i) =>
-        // `resource_id = ANY($3)` drives the delete through the (resource_id) index whatever
-        // plan the prepared statement gets; joining `keys` alone let a generic plan scan every
-        // index row of the tenant on each write (issue 5 measured it: O(tenant size) per write).
-        `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.resource_id = ANY($3::text[]) AND s.resource_id = k.resource_id` +
-        ` AND s.tenant_id = $1 AND s.resource_type = k.resource_type)`,
-    );
+    // Replacing: the DELETEs go through the (tenant_id, resource_type, resource_id, param)
+    // index, which every condition names (migration SearchIndexResourceKey); with only a
+    // (resource_id) index, a generic plan chose a value index and scanned every index row of
+    // the type on each write (O(tenant size) per write).
+    const ctes =
+      mode === 'new'
+        ? []
+        : TABLES.map(
+            (table, i) =>
+              `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.tenant_id = $1 AND s.resource_type = k.resource_type` +
+              ` AND s.resource_id = k.resource_id)`,
+          );
     for (const rows of [token, string, reference, date, quantity]) {
       if (!rows.arrays.length) continue;
       const arrays = rows.arrays.map((values, i) => `${add(values)}::${rows.types[i]}[]`).join(', ');
@@ -107,6 +124,7 @@ export class SearchIndexer {
     // Tasks also get their typed worklist row (fhir_task_worklist), in the same statement.
     const tasks = [...latest.values()].filter((r): r is Task => r.resourceType === 'Task');
     if (tasks.length) ctes.push(worklistUpsertCte(tasks, this.baseUrl, add));
+    if (!ctes.length) return; // first versions with nothing to search on
     await this.prepared.rows(
       tx,
       `WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(resource_type, resource_id)), ${ctes.join(', ')} SELECT 1`,

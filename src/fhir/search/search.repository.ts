@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ParsedSearch, SearchFilter, SearchParamDef } from '@liaison/fhir-search';
 import { EntityManager } from 'typeorm';
-import { PreparedQueries } from './prepared-query';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 import { isWorklistOnly, newContext, orderSql, TENANT, whereSql } from './search-query.builder';
 
 /** A matched row: the resource and its sort-key values as text (for the next cursor). */

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { FeedEvent, OUTBOX_WRITTEN_CHANNEL, OutboxRepository } from './outbox.repository';
+import type { OutboxEntry } from '@liaison/subscriptions';
+import { afterCommit } from '../../platform/database/after-commit';
+import { FeedEvent, OutboxRepository } from './outbox.repository';
 
 export type { FeedEvent } from './outbox.repository';
 
@@ -11,10 +13,28 @@ export type { FeedEvent } from './outbox.repository';
  */
 @Injectable()
 export class ChangeFeed {
-  /** The channel writers NOTIFY at commit: LISTEN to it to sequence promptly. */
-  readonly writtenChannel = OUTBOX_WRITTEN_CHANNEL;
+  private readonly writtenListeners = new Set<() => void>();
 
   constructor(private readonly outbox: OutboxRepository) {}
+
+  /**
+   * Appends a write's events to its transaction; once that transaction commits, the
+   * `onWritten` listeners of this process are called (the sequencer wakes). Another process's
+   * writes reach the sequencer through its poll.
+   */
+  async append(tx: EntityManager, tenantId: string, clientId: string, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.outbox.append(tx, tenantId, clientId, entries);
+    afterCommit(tx, () => {
+      for (const listener of this.writtenListeners) listener();
+    });
+  }
+
+  /** Calls `listener` after each commit of this process that appended events; returns the unsubscribe. */
+  onWritten(listener: () => void): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
+  }
 
   /**
    * Numbers the next committed events (at most `limit`) and returns them with their content.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceVersion } from '@liaison/fhir-store';
 import type { EntityManager } from 'typeorm';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** A version to write: the resource with its id and meta already assigned. */
 export interface VersionToWrite {
@@ -63,13 +64,17 @@ const COLUMNS = 'tenant_id, resource_type, id, version_id, last_updated, deleted
  */
 @Injectable()
 export class FhirResourceRepository {
+  /** The write and key-lookup statements below run prepared: their plans are key lookups whatever the values. */
+  private readonly prepared = new PreparedQueries();
+
   /**
    * Inserts first versions. Returns the ids that were inserted: an id that already exists
    * (a client-chosen id, on create-on-update) is skipped, not an error.
    */
   async insert(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<Set<string>> {
     if (versions.length === 0) return new Set();
-    const rows: { id: string }[] = await tx.query(
+    const rows: { id: string }[] = await this.prepared.rows(
+      tx,
       `WITH written AS (
          INSERT INTO fhir_resources (${COLUMNS})
          SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, t.content::jsonb
@@ -92,7 +97,8 @@ export class FhirResourceRepository {
 
   /** Inserts one first version; false when the id is taken. The write path of a single create. */
   async insertOne(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+    const rows: unknown[] = await this.prepared.rows(
+      tx,
       `WITH written AS (
          INSERT INTO fhir_resources (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, false, $6::jsonb)
          ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
@@ -105,7 +111,8 @@ export class FhirResourceRepository {
 
   /** The current row, locked until the transaction ends (so versions are assigned in order). */
   async lockCurrent(tx: EntityManager, tenantId: string, resourceType: string, id: string): Promise<CurrentRow | undefined> {
-    const rows: { version_id: number; deleted: boolean; content: Resource }[] = await tx.query(
+    const rows: { version_id: number; deleted: boolean; content: Resource }[] = await this.prepared.rows(
+      tx,
       `SELECT version_id, deleted, content FROM fhir_resources
         WHERE tenant_id = $1 AND resource_type = $2 AND id = $3 FOR UPDATE`,
       [tenantId, resourceType, id],
@@ -119,7 +126,8 @@ export class FhirResourceRepository {
    * order so that two batches never wait on each other in a cycle. Missing ones are absent.
    */
   async lockCurrentMany(tx: EntityManager, tenantId: string, keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, CurrentRow>> {
-    const rows: { resource_type: string; id: string; version_id: number; deleted: boolean; content: Resource }[] = await tx.query(
+    const rows: { resource_type: string; id: string; version_id: number; deleted: boolean; content: Resource }[] = await this.prepared.rows(
+      tx,
       `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content FROM fhir_resources r
          JOIN unnest($2::text[], $3::text[]) AS k(resource_type, id) ON r.resource_type = k.resource_type AND r.id = k.id
         WHERE r.tenant_id = $1 AND r.id = ANY($3::text[])
@@ -132,7 +140,8 @@ export class FhirResourceRepository {
   /** `writeVersion` for several existing rows, in one statement. */
   async writeVersions(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<void> {
     if (versions.length === 0) return;
-    await tx.query(
+    await this.prepared.rows(
+      tx,
       `WITH written AS (
          UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content::jsonb
            FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
@@ -154,7 +163,8 @@ export class FhirResourceRepository {
 
   /** Writes a new version over an existing row (update, patch, delete, re-create after delete). */
   async writeVersion(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<void> {
-    await tx.query(
+    await this.prepared.rows(
+      tx,
       `WITH written AS (
          UPDATE fhir_resources SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
           WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
@@ -166,7 +176,8 @@ export class FhirResourceRepository {
 
   /** Marks a resource deleted: a new version with deleted = true that keeps the last content. */
   async markDeleted(tx: EntityManager, tenantId: string, resourceType: string, id: string, versionId: number, at: string): Promise<void> {
-    await tx.query(
+    await this.prepared.rows(
+      tx,
       `WITH written AS (
          UPDATE fhir_resources SET version_id = $4, last_updated = $5, deleted = true
           WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
@@ -177,7 +188,8 @@ export class FhirResourceRepository {
   }
 
   async current(tx: EntityManager, tenantId: string, resourceType: string, id: string): Promise<ResourceVersion | undefined> {
-    const rows: Row[] = await tx.query(
+    const rows: Row[] = await this.prepared.rows(
+      tx,
       `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resources
         WHERE tenant_id = $1 AND resource_type = $2 AND id = $3`,
       [tenantId, resourceType, id],
@@ -186,7 +198,8 @@ export class FhirResourceRepository {
   }
 
   async version(tx: EntityManager, tenantId: string, resourceType: string, id: string, versionId: number): Promise<ResourceVersion | undefined> {
-    const rows: Row[] = await tx.query(
+    const rows: Row[] = await this.prepared.rows(
+      tx,
       `SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource_history
         WHERE tenant_id = $1 AND resource_type = $2 AND id = $3 AND version_id = $4`,
       [tenantId, resourceType, id, versionId],

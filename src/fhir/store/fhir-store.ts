@@ -27,7 +27,7 @@ import { SearchIndexer } from '../search/search-indexer';
 import { CurrentRow, FhirResourceRepository, HistoryCursor, VersionToWrite } from './fhir-resource.repository';
 import { CLOCK, Clock } from '../../platform/clock/clock';
 import { UniqueIdentifierRepository } from './unique-identifier.repository';
-import { OutboxRepository } from './outbox.repository';
+import { ChangeFeed } from './change-feed.service';
 import { outboxEntriesOf } from '@liaison/subscriptions';
 import { assertWorkflowRules, WriteReactions } from './write-steps';
 
@@ -108,7 +108,7 @@ export class FhirStore {
     private readonly indexer: SearchIndexer,
     private readonly search: FhirSearchService,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly outbox: OutboxRepository,
+    private readonly feed: ChangeFeed,
   ) {}
 
   private reactions: WriteReactions | undefined;
@@ -136,7 +136,7 @@ export class FhirStore {
     await this.claimIdentifiers(tx, principal.tenantId, stored);
     const written = await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false));
     if (!written) throw new OperationOutcomeError(conflictOutcome(`${resource.resourceType}/${id} already exists`));
-    await this.indexer.index(tx, principal.tenantId, stored);
+    await this.indexer.indexNew(tx, principal.tenantId, [stored]);
     await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id, versionId: '1', resource: stored }]);
     return { resource: stored, outcome: 'created', warnings };
   }
@@ -162,7 +162,7 @@ export class FhirStore {
     const written = await this.resources.insert(tx, principal.tenantId, results.map((r) => toWrite(r.resource, false)));
     const clash = results.find((r) => !written.has(r.resource.id!));
     if (clash) throw new OperationOutcomeError(conflictOutcome(`${clash.resource.resourceType}/${clash.resource.id} already exists`));
-    await this.indexer.indexMany(tx, principal.tenantId, results.map((r) => r.resource));
+    await this.indexer.indexNew(tx, principal.tenantId, results.map((r) => r.resource));
     await this.recordAndReact(
       tx,
       principal,
@@ -184,7 +184,7 @@ export class FhirStore {
       assertWorkflowRules(stored, undefined);
       await this.claimIdentifiers(tx, principal.tenantId, stored);
       if (await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false))) {
-        await this.indexer.index(tx, principal.tenantId, stored);
+        await this.indexer.indexNew(tx, principal.tenantId, [stored]);
         await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id: stored.id!, versionId: '1', resource: stored }]);
         return { resource: stored, outcome: 'created', warnings };
       }
@@ -461,7 +461,7 @@ export class FhirStore {
    * without its commit; the events are numbered per tenant after commit (ChangeFeed).
    */
   private async recordChanges(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
-    await this.outbox.append(tx, principal.tenantId, principal.clientId, outboxEntriesOf(changes, this.now()));
+    await this.feed.append(tx, principal.tenantId, principal.clientId, outboxEntriesOf(changes, this.now()));
   }
 
   private now(): string {

@@ -2,9 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { OutboxEntry } from '@liaison/subscriptions';
 import type { EntityManager } from 'typeorm';
-
-/** Channel a writing transaction notifies (delivered at its commit): "the outbox has new rows". */
-export const OUTBOX_WRITTEN_CHANNEL = 'liaison_outbox_written';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** Any fixed number: one sequencer at a time across every service instance. */
 const SEQUENCER_LOCK_KEY = 4_270_117;
@@ -59,17 +57,21 @@ const HISTORY_JOIN = `LEFT JOIN fhir_resource_history h
  */
 @Injectable()
 export class OutboxRepository {
-  /** Appends a write's events to its transaction, and wakes the sequencer at commit. */
+  private readonly prepared = new PreparedQueries();
+
+  /**
+   * Appends a write's events to its transaction. No NOTIFY here: a NOTIFY in every writing
+   * transaction serialises their commits (PostgreSQL holds one notify-queue lock from pre-commit
+   * to the end of commit); ChangeFeed wakes the sequencer after commit instead.
+   */
   async append(tx: EntityManager, tenantId: string, clientId: string, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await tx.query(
-      `WITH appended AS (
-         INSERT INTO fhir_outbox (tenant_id, resource_type, resource_id, version_id, interaction, topics, occurred_at, client_id)
-         SELECT $1, t.resource_type, t.resource_id, t.version_id, t.interaction, string_to_array(t.topics, ' '), t.occurred_at, $2
-           FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
-                AS t(resource_type, resource_id, version_id, interaction, topics, occurred_at)
-         RETURNING 1)
-       SELECT pg_notify('${OUTBOX_WRITTEN_CHANNEL}', '') FROM (SELECT 1 FROM appended LIMIT 1) AS any_row`,
+    await this.prepared.rows(
+      tx,
+      `INSERT INTO fhir_outbox (tenant_id, resource_type, resource_id, version_id, interaction, topics, occurred_at, client_id)
+       SELECT $1, t.resource_type, t.resource_id, t.version_id, t.interaction, string_to_array(t.topics, ' '), t.occurred_at, $2
+         FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[])
+              AS t(resource_type, resource_id, version_id, interaction, topics, occurred_at)`,
       [
         tenantId,
         clientId,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { EntityManager } from 'typeorm';
-import { PreparedQueries } from '../search/prepared-query';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** A resource that points at one of the targets asked about, and which target. */
 export interface ReferencingRow {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Task } from '@medplum/fhirtypes';
 import type { EntityManager } from 'typeorm';
-import { PreparedQueries } from '../search/prepared-query';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** Which Tasks a worklist shows; every field narrows (AND). */
 export interface WorklistCriteria {

@@ -1,4 +1,5 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { settleCommitHooks, trackCommitHooks } from './after-commit';
 
 /** The database role tenant-scoped work runs as; row-level security applies to it. */
 export const TENANT_ROLE = 'liaison_tenant';
@@ -17,9 +18,19 @@ export async function inTenant<T>(db: DataSource, tenantId: string, work: (tx: E
   const query = runner.query.bind(runner);
   runner.query = ((text: string, parameters?: unknown[], structured?: boolean) =>
     query(text === 'START TRANSACTION' ? begin : text, parameters, structured as never)) as typeof runner.query;
+  return inTransaction(runner, work);
+}
+
+/** Runs `work` in one transaction on `runner`, then its `afterCommit` hooks if it committed; releases the runner. */
+async function inTransaction<T>(runner: QueryRunner, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  trackCommitHooks(runner);
+  let committed = false;
   try {
-    return await runner.manager.transaction(work);
+    const result = await runner.manager.transaction(work);
+    committed = true;
+    return result;
   } finally {
+    settleCommitHooks(runner, committed);
     await runner.release();
   }
 }
@@ -36,5 +47,6 @@ function sqlLiteral(value: string): string {
  * tenant. Callers name the tenant in every statement they write.
  */
 export async function asService<T>(db: DataSource, work: (tx: EntityManager) => Promise<T>): Promise<T> {
-  return db.transaction(work);
+  const runner = db.createQueryRunner();
+  return inTransaction(runner, work);
 }

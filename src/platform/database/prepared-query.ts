@@ -27,7 +27,7 @@ export class PreparedQueries {
   private nameOf(text: string): string | undefined {
     const known = this.names.get(text);
     if (known || this.names.size >= MAX_PREPARED_SHAPES) return known;
-    const name = `fhir_search_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    const name = `liaison_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
     this.names.set(text, name);
     return name;
   }
