@@ -5,7 +5,8 @@ import { EntityManager } from 'typeorm';
 import { LIAISON_CONFIG, LiaisonConfig } from '../../platform/config/config';
 import { PreparedQueries } from '../../platform/database/prepared-query';
 import { SEARCH_CATALOG } from './search-catalog.provider';
-import { WORKLIST_DELETE_CTE, worklistUpsertCte } from '../views/worklist-index.sql';
+import { WORKLIST_DELETE_CTE, worklistUpsertSql } from '../views/worklist-index.sql';
+import { CteStatement } from '../../platform/database/cte-statement';
 
 const TABLES = ['fhir_search_token', 'fhir_search_string', 'fhir_search_reference', 'fhir_search_date', 'fhir_search_quantity'];
 
@@ -56,20 +57,43 @@ export class SearchIndexer {
 
   /** `index` for several resources (a job's batch of updates): one round trip in all. */
   async indexMany(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
-    await this.write(tx, tenantId, resources, 'replace');
+    await this.write(tx, tenantId, resources);
   }
 
   /**
-   * Index rows of first versions (creates): nothing to replace, so no DELETE is sent. Only for
-   * resources whose row this transaction has just inserted: a deleted resource written again is
-   * a new version of an existing row (its rows were dropped on delete) and goes through `index`.
+   * Adds the index rows of first versions (creates) to `statement`: nothing to replace, so no
+   * DELETE. Only for resources whose row the same statement or transaction inserts: a deleted
+   * resource written again is a new version of an existing row (its rows were dropped on
+   * delete) and goes through `index`. `gate`: a CTE of `statement`; nothing is written unless
+   * it returned a row (the resource row was inserted).
    */
-  async indexNew(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
-    await this.write(tx, tenantId, resources, 'new');
+  addNewRows(statement: CteStatement, resources: readonly Resource[], gate?: string): void {
+    this.addRows(statement, resources, gate);
   }
 
-  private async write(tx: EntityManager, tenantId: string, resources: readonly Resource[], mode: 'new' | 'replace'): Promise<void> {
+  private async write(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
     if (!resources.length) return;
+    const statement = new CteStatement(tenantId);
+    const latest = latestVersions(resources);
+    const types = statement.add(latest.map((r) => r.resourceType));
+    const ids = statement.add(latest.map((r) => r.id));
+    statement.with('keys', `SELECT * FROM unnest(${types}::text[], ${ids}::text[]) AS k(resource_type, resource_id)`);
+    // The DELETEs go through the (tenant_id, resource_type, resource_id, param) index, which
+    // every condition names (migration SearchIndexResourceKey); with only a (resource_id)
+    // index, a generic plan chose a value index and scanned every index row of the type on
+    // each write (O(tenant size) per write).
+    TABLES.forEach((table, i) =>
+      statement.with(
+        `d${i}`,
+        `DELETE FROM ${table} s USING keys k WHERE s.tenant_id = $1 AND s.resource_type = k.resource_type AND s.resource_id = k.resource_id`,
+      ),
+    );
+    this.addRows(statement, latest);
+    await statement.run(tx, this.prepared);
+  }
+
+  /** The INSERT CTEs of `resources`' index rows (and Tasks' worklist rows). */
+  private addRows(statement: CteStatement, resources: readonly Resource[], gate?: string): void {
     const token = rowsOf('fhir_search_token', ['param', 'system', 'code', 'text'], ['text', 'text', 'text', 'text']);
     const string = rowsOf('fhir_search_string', ['param', 'value', 'exact'], ['text', 'text', 'text']);
     const reference = rowsOf(
@@ -79,15 +103,9 @@ export class SearchIndexer {
     );
     const date = rowsOf('fhir_search_date', ['param', 'low', 'high'], ['text', 'timestamptz', 'timestamptz']);
     const quantity = rowsOf('fhir_search_quantity', ['param', 'value', 'system', 'code'], ['text', 'float8', 'text', 'text']);
-    const types: string[] = [];
-    const ids: string[] = [];
-    // The last version of a resource named twice wins (its rows would otherwise be inserted twice).
-    const latest = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
-    for (const resource of latest.values()) {
-      if (!resource.id) throw new Error(`SearchIndexer: a ${resource.resourceType} without an id cannot be indexed`);
+    const latest = latestVersions(resources);
+    for (const resource of latest) {
       const key = [resource.resourceType, resource.id];
-      types.push(key[0]);
-      ids.push(key[1]);
       const values: SearchValues = extractSearchValues(this.catalog, resource, this.baseUrl);
       for (const t of values.tokens) push(token, [...key, t.param, t.system, t.code, t.text]);
       for (const s of values.strings) push(string, [...key, s.param, s.value, s.exact]);
@@ -95,41 +113,18 @@ export class SearchIndexer {
       for (const d of values.dates) push(date, [...key, d.param, timestamp(d.low), timestamp(d.high)]);
       for (const q of values.quantities) push(quantity, [...key, q.param, q.value, q.system, q.code]);
     }
-
-    const params: unknown[] = [tenantId, types, ids];
-    const add = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    // Replacing: the DELETEs go through the (tenant_id, resource_type, resource_id, param)
-    // index, which every condition names (migration SearchIndexResourceKey); with only a
-    // (resource_id) index, a generic plan chose a value index and scanned every index row of
-    // the type on each write (O(tenant size) per write).
-    const ctes =
-      mode === 'new'
-        ? []
-        : TABLES.map(
-            (table, i) =>
-              `d${i} AS (DELETE FROM ${table} s USING keys k WHERE s.tenant_id = $1 AND s.resource_type = k.resource_type` +
-              ` AND s.resource_id = k.resource_id)`,
-          );
+    const where = gate ? ` WHERE EXISTS (SELECT 1 FROM ${gate})` : '';
     for (const rows of [token, string, reference, date, quantity]) {
       if (!rows.arrays.length) continue;
-      const arrays = rows.arrays.map((values, i) => `${add(values)}::${rows.types[i]}[]`).join(', ');
-      ctes.push(
-        `i_${rows.table} AS (INSERT INTO ${rows.table} (tenant_id, ${rows.columns.join(', ')})` +
-          ` SELECT $1, * FROM unnest(${arrays}))`,
+      const arrays = rows.arrays.map((values, i) => `${statement.add(values)}::${rows.types[i]}[]`).join(', ');
+      statement.with(
+        `i_${rows.table}`,
+        `INSERT INTO ${rows.table} (tenant_id, ${rows.columns.join(', ')}) SELECT $1, * FROM unnest(${arrays})${where}`,
       );
     }
     // Tasks also get their typed worklist row (fhir_task_worklist), in the same statement.
-    const tasks = [...latest.values()].filter((r): r is Task => r.resourceType === 'Task');
-    if (tasks.length) ctes.push(worklistUpsertCte(tasks, this.baseUrl, add));
-    if (!ctes.length) return; // first versions with nothing to search on
-    await this.prepared.rows(
-      tx,
-      `WITH keys AS (SELECT * FROM unnest($2::text[], $3::text[]) AS k(resource_type, resource_id)), ${ctes.join(', ')} SELECT 1`,
-      params,
-    );
+    const tasks = latest.filter((r): r is Task => r.resourceType === 'Task');
+    if (tasks.length) statement.with('i_worklist', worklistUpsertSql(tasks, this.baseUrl, (value) => statement.add(value), where));
   }
 
   /** Drops every index row of a resource (on delete: a deleted resource matches no search). */
@@ -139,4 +134,14 @@ export class SearchIndexer {
     );
     await this.prepared.rows(tx, `WITH ${[...ctes, WORKLIST_DELETE_CTE].join(', ')} SELECT 1`, [tenantId, resourceType, id]);
   }
+}
+
+/** One version per resource, the last given (its rows would otherwise be inserted twice). */
+function latestVersions(resources: readonly Resource[]): Resource[] {
+  const latest = new Map<string, Resource>();
+  for (const resource of resources) {
+    if (!resource.id) throw new Error(`SearchIndexer: a ${resource.resourceType} without an id cannot be indexed`);
+    latest.set(`${resource.resourceType}/${resource.id}`, resource);
+  }
+  return [...latest.values()];
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { OutboxEntry } from '@liaison/subscriptions';
 import { afterCommit } from '../../platform/database/after-commit';
+import type { CteStatement } from '../../platform/database/cte-statement';
 import { FeedEvent, OutboxRepository } from './outbox.repository';
 
 export type { FeedEvent } from './outbox.repository';
@@ -25,6 +26,20 @@ export class ChangeFeed {
   async append(tx: EntityManager, tenantId: string, clientId: string, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await this.outbox.append(tx, tenantId, clientId, entries);
+    this.wakeAfterCommit(tx);
+  }
+
+  /**
+   * `append` as part of `statement` (the caller runs it in `tx`): the events are written only
+   * if `gate`, a CTE of the statement, returned a row.
+   */
+  appendWith(tx: EntityManager, statement: CteStatement, clientId: string, entries: readonly OutboxEntry[], gate?: string): void {
+    if (entries.length === 0) return;
+    this.outbox.addAppend(statement, clientId, entries, gate);
+    this.wakeAfterCommit(tx);
+  }
+
+  private wakeAfterCommit(tx: EntityManager): void {
     afterCommit(tx, () => {
       for (const listener of this.writtenListeners) listener();
     });

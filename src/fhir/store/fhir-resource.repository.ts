@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { ResourceVersion } from '@liaison/fhir-store';
 import type { EntityManager } from 'typeorm';
+import type { CteStatement } from '../../platform/database/cte-statement';
 import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** A version to write: the resource with its id and meta already assigned. */
@@ -68,45 +69,28 @@ export class FhirResourceRepository {
   private readonly prepared = new PreparedQueries();
 
   /**
-   * Inserts first versions. Returns the ids that were inserted: an id that already exists
-   * (a client-chosen id, on create-on-update) is skipped, not an error.
+   * Adds the insert of first versions (current row and history) to `statement`; returns the
+   * name of the CTE that returns the `id` of each row inserted (an id already taken is skipped:
+   * the caller compares). The write path of creates, sent with their index rows and events.
    */
-  async insert(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<Set<string>> {
-    if (versions.length === 0) return new Set();
-    const rows: { id: string }[] = await this.prepared.rows(
-      tx,
-      `WITH written AS (
-         INSERT INTO fhir_resources (${COLUMNS})
-         SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, t.content::jsonb
-           FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::text[])
-                AS t(resource_type, id, version_id, last_updated, content)
-         ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
-         RETURNING ${COLUMNS})
-       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written RETURNING id`,
-      [
-        tenantId,
-        versions.map((v) => v.resourceType),
-        versions.map((v) => v.id),
-        versions.map((v) => v.versionId),
-        versions.map((v) => v.lastUpdated),
-        versions.map((v) => v.json),
-      ],
+  addInsert(statement: CteStatement, versions: readonly VersionToWrite[]): string {
+    const arrays = [
+      `${statement.add(versions.map((v) => v.resourceType))}::text[]`,
+      `${statement.add(versions.map((v) => v.id))}::text[]`,
+      `${statement.add(versions.map((v) => v.versionId))}::int[]`,
+      `${statement.add(versions.map((v) => v.lastUpdated))}::timestamptz[]`,
+      `${statement.add(versions.map((v) => v.json))}::text[]`,
+    ];
+    statement.with(
+      'written',
+      `INSERT INTO fhir_resources (${COLUMNS})
+       SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, t.content::jsonb
+         FROM unnest(${arrays.join(', ')}) AS t(resource_type, id, version_id, last_updated, content)
+       ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
+       RETURNING ${COLUMNS}`,
     );
-    return new Set(rows.map((row) => row.id));
-  }
-
-  /** Inserts one first version; false when the id is taken. The write path of a single create. */
-  async insertOne(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<boolean> {
-    const rows: unknown[] = await this.prepared.rows(
-      tx,
-      `WITH written AS (
-         INSERT INTO fhir_resources (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, false, $6::jsonb)
-         ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
-         RETURNING ${COLUMNS})
-       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written RETURNING 1`,
-      [tenantId, version.resourceType, version.id, version.versionId, version.lastUpdated, version.json],
-    );
-    return rows.length === 1;
+    statement.with('written_history', `INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`);
+    return 'written';
   }
 
   /** The current row, locked until the transaction ends (so versions are assigned in order). */

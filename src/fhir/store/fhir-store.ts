@@ -28,6 +28,8 @@ import { CurrentRow, FhirResourceRepository, HistoryCursor, VersionToWrite } fro
 import { CLOCK, Clock } from '../../platform/clock/clock';
 import { UniqueIdentifierRepository } from './unique-identifier.repository';
 import { ChangeFeed } from './change-feed.service';
+import { CteStatement } from '../../platform/database/cte-statement';
+import { PreparedQueries } from '../../platform/database/prepared-query';
 import { outboxEntriesOf } from '@liaison/subscriptions';
 import { assertWorkflowRules, WriteReactions } from './write-steps';
 
@@ -112,6 +114,7 @@ export class FhirStore {
   ) {}
 
   private reactions: WriteReactions | undefined;
+  private readonly prepared = new PreparedQueries();
 
   /** Sets the `react` step (once, at start-up: CoordinationModule). */
   useReactions(reactions: WriteReactions): void {
@@ -134,10 +137,9 @@ export class FhirStore {
     }
     const stored = stampVersion(resource, id, 1, this.now());
     await this.claimIdentifiers(tx, principal.tenantId, stored);
-    const written = await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false));
-    if (!written) throw new OperationOutcomeError(conflictOutcome(`${resource.resourceType}/${id} already exists`));
-    await this.indexer.indexNew(tx, principal.tenantId, [stored]);
-    await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id, versionId: '1', resource: stored }]);
+    const written = await this.insertFirstVersions(tx, principal, [stored]);
+    if (!written.has(id)) throw new OperationOutcomeError(conflictOutcome(`${resource.resourceType}/${id} already exists`));
+    await this.react(tx, principal, [createdChange(stored)]);
     return { resource: stored, outcome: 'created', warnings };
   }
 
@@ -159,15 +161,10 @@ export class FhirStore {
       }
     });
     await this.claimIdentifiersOfMany(tx, principal.tenantId, results.map((r) => r.resource));
-    const written = await this.resources.insert(tx, principal.tenantId, results.map((r) => toWrite(r.resource, false)));
+    const written = await this.insertFirstVersions(tx, principal, results.map((r) => r.resource));
     const clash = results.find((r) => !written.has(r.resource.id!));
     if (clash) throw new OperationOutcomeError(conflictOutcome(`${clash.resource.resourceType}/${clash.resource.id} already exists`));
-    await this.indexer.indexNew(tx, principal.tenantId, results.map((r) => r.resource));
-    await this.recordAndReact(
-      tx,
-      principal,
-      results.map((r) => ({ interaction: 'create', resourceType: r.resource.resourceType, id: r.resource.id!, versionId: '1', resource: r.resource })),
-    );
+    await this.react(tx, principal, results.map((r) => createdChange(r.resource)));
     return results;
   }
 
@@ -183,9 +180,8 @@ export class FhirStore {
       const stored = stampVersion(resource, resource.id, 1, this.now());
       assertWorkflowRules(stored, undefined);
       await this.claimIdentifiers(tx, principal.tenantId, stored);
-      if (await this.resources.insertOne(tx, principal.tenantId, toWrite(stored, false))) {
-        await this.indexer.indexNew(tx, principal.tenantId, [stored]);
-        await this.recordAndReact(tx, principal, [{ interaction: 'create', resourceType: stored.resourceType, id: stored.id!, versionId: '1', resource: stored }]);
+      if ((await this.insertFirstVersions(tx, principal, [stored])).has(stored.id!)) {
+        await this.react(tx, principal, [createdChange(stored)]);
         return { resource: stored, outcome: 'created', warnings };
       }
       // Created concurrently since we looked: update what is there now.
@@ -448,9 +444,28 @@ export class FhirStore {
     }
   }
 
+  /**
+   * Persist, index and record first versions in one statement (one round trip): the rows, their
+   * history, their search index rows and their outbox events, all gated on the resource row
+   * being inserted. Returns the ids inserted; an id already taken is absent, and nothing of
+   * it was written.
+   */
+  private async insertFirstVersions(tx: EntityManager, principal: Principal, resources: readonly Resource[]): Promise<Set<string>> {
+    const statement = new CteStatement(principal.tenantId);
+    const written = this.resources.addInsert(statement, resources.map((r) => toWrite(r, false)));
+    this.indexer.addNewRows(statement, resources, written);
+    this.feed.appendWith(tx, statement, principal.clientId, outboxEntriesOf(resources.map(createdChange), this.now()), written);
+    const rows = await statement.run<{ id: string }>(tx, this.prepared, `SELECT id FROM ${written}`);
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** The last two steps of every write: record the changes, then let what follows them happen (same transaction). */
   private async recordAndReact(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
     await this.recordChanges(tx, principal, changes);
+    await this.react(tx, principal, changes);
+  }
+
+  private async react(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
     if (this.reactions) await this.reactions.afterWrite(tx, principal, changes);
   }
 
@@ -494,6 +509,10 @@ function identifierConflict(resourceType: string, key: IdentifierKey, ownerId: s
   return new OperationOutcomeError(
     conflictOutcome(`Identifier ${key.system}|${key.value} already belongs to ${resourceType}/${ownerId}`, `${resourceType}.identifier`),
   );
+}
+
+function createdChange(resource: Resource): ResourceChange {
+  return { interaction: 'create', resourceType: resource.resourceType, id: resource.id!, versionId: '1', resource };
 }
 
 function toWrite(resource: Resource, deleted: boolean): VersionToWrite {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Resource } from '@medplum/fhirtypes';
 import type { OutboxEntry } from '@liaison/subscriptions';
 import type { EntityManager } from 'typeorm';
+import type { CteStatement } from '../../platform/database/cte-statement';
 import { PreparedQueries } from '../../platform/database/prepared-query';
 
 /** Any fixed number: one sequencer at a time across every service instance. */
@@ -82,6 +83,27 @@ export class OutboxRepository {
         entries.map((e) => e.topics.join(' ')),
         entries.map((e) => e.occurredAt),
       ],
+    );
+  }
+
+  /** `append` as a CTE of `statement` (written only if `gate`, a CTE of it, returned a row). */
+  addAppend(statement: CteStatement, clientId: string, entries: readonly OutboxEntry[], gate?: string): void {
+    if (entries.length === 0) return;
+    const client = statement.add(clientId);
+    const arrays = [
+      `${statement.add(entries.map((e) => e.resourceType))}::text[]`,
+      `${statement.add(entries.map((e) => e.resourceId))}::text[]`,
+      `${statement.add(entries.map((e) => e.versionId))}::int[]`,
+      `${statement.add(entries.map((e) => e.interaction))}::text[]`,
+      `${statement.add(entries.map((e) => e.topics.join(' ')))}::text[]`,
+      `${statement.add(entries.map((e) => e.occurredAt))}::timestamptz[]`,
+    ];
+    statement.with(
+      'outbox_appended',
+      `INSERT INTO fhir_outbox (tenant_id, resource_type, resource_id, version_id, interaction, topics, occurred_at, client_id)
+       SELECT $1, t.resource_type, t.resource_id, t.version_id, t.interaction, string_to_array(t.topics, ' '), t.occurred_at, ${client}
+         FROM unnest(${arrays.join(', ')}) AS t(resource_type, resource_id, version_id, interaction, topics, occurred_at)` +
+        (gate ? ` WHERE EXISTS (SELECT 1 FROM ${gate})` : ''),
     );
   }
 

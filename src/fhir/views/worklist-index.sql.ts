@@ -7,7 +7,7 @@ import { taskWorklistEntry } from '@liaison/task-workflow';
  * row removed when the Task is deleted. `add` appends a parameter and returns its placeholder;
  * `$1` is the tenant.
  */
-export function worklistUpsertCte(tasks: readonly Task[], baseUrl: string, add: (value: unknown) => string): string {
+export function worklistUpsertSql(tasks: readonly Task[], baseUrl: string, add: (value: unknown) => string, where = ''): string {
   const columns: Record<string, { type: string; values: unknown[] }> = {
     task_id: { type: 'text', values: [] },
     status: { type: 'text', values: [] },
@@ -37,12 +37,12 @@ export function worklistUpsertCte(tasks: readonly Task[], baseUrl: string, add: 
   const names = Object.keys(columns);
   const arrays = Object.values(columns).map((column) => `${add(column.values)}::${column.type}[]`);
   return (
-    `i_worklist AS (INSERT INTO fhir_task_worklist (tenant_id, ${names.join(', ')})` +
-    ` SELECT $1, * FROM unnest(${arrays.join(', ')})` +
+    `INSERT INTO fhir_task_worklist (tenant_id, ${names.join(', ')})` +
+    ` SELECT $1, * FROM unnest(${arrays.join(', ')})${where}` +
     ` ON CONFLICT (tenant_id, task_id) DO UPDATE SET ${names
       .filter((name) => name !== 'task_id')
       .map((name) => `${name} = EXCLUDED.${name}`)
-      .join(', ')})`
+      .join(', ')}`
   );
 }
 
