@@ -50,16 +50,6 @@ export class SearchIndexer {
     this.baseUrl = `${config.baseUrl}/fhir/R4`;
   }
 
-  /** Replaces the index rows of `resource` (which has its id) with those of its current content. */
-  async index(tx: EntityManager, tenantId: string, resource: Resource): Promise<void> {
-    await this.indexMany(tx, tenantId, [resource]);
-  }
-
-  /** `index` for several resources (a job's batch of updates): one round trip in all. */
-  async indexMany(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
-    await this.write(tx, tenantId, resources);
-  }
-
   /**
    * Adds the index rows of first versions (creates) to `statement`: nothing to replace, so no
    * DELETE. Only for resources whose row the same statement or transaction inserts: a deleted
@@ -71,9 +61,12 @@ export class SearchIndexer {
     this.addRows(statement, resources, gate);
   }
 
-  private async write(tx: EntityManager, tenantId: string, resources: readonly Resource[]): Promise<void> {
+  /**
+   * Adds the replacement of `resources`' index rows (new versions of existing resources) to
+   * `statement`: their old rows deleted, the rows of their current content inserted.
+   */
+  addReplacedRows(statement: CteStatement, resources: readonly Resource[]): void {
     if (!resources.length) return;
-    const statement = new CteStatement(tenantId);
     const latest = latestVersions(resources);
     const types = statement.add(latest.map((r) => r.resourceType));
     const ids = statement.add(latest.map((r) => r.id));
@@ -81,7 +74,8 @@ export class SearchIndexer {
     // The DELETEs go through the (tenant_id, resource_type, resource_id, param) index, which
     // every condition names (migration SearchIndexResourceKey); with only a (resource_id)
     // index, a generic plan chose a value index and scanned every index row of the type on
-    // each write (O(tenant size) per write).
+    // each write (O(tenant size) per write). The CTEs share one snapshot: the DELETEs do not
+    // see the rows the INSERTs add.
     TABLES.forEach((table, i) =>
       statement.with(
         `d${i}`,
@@ -89,7 +83,6 @@ export class SearchIndexer {
       ),
     );
     this.addRows(statement, latest);
-    await statement.run(tx, this.prepared);
   }
 
   /** The INSERT CTEs of `resources`' index rows (and Tasks' worklist rows). */

@@ -121,41 +121,28 @@ export class FhirResourceRepository {
     return new Map(rows.map((row) => [`${row.resource_type}/${row.id}`, { versionId: row.version_id, deleted: row.deleted, content: row.content }]));
   }
 
-  /** `writeVersion` for several existing rows, in one statement. */
-  async writeVersions(tx: EntityManager, tenantId: string, versions: readonly VersionToWrite[]): Promise<void> {
-    if (versions.length === 0) return;
-    await this.prepared.rows(
-      tx,
-      `WITH written AS (
-         UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content::jsonb
-           FROM unnest($2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
-                AS v(resource_type, id, version_id, last_updated, deleted, content)
-          WHERE r.tenant_id = $1 AND r.resource_type = v.resource_type AND r.id = v.id AND r.id = ANY($3::text[])
-         RETURNING r.tenant_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content)
-       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`,
-      [
-        tenantId,
-        versions.map((v) => v.resourceType),
-        versions.map((v) => v.id),
-        versions.map((v) => v.versionId),
-        versions.map((v) => v.lastUpdated),
-        versions.map((v) => v.deleted),
-        versions.map((v) => v.json),
-      ],
+  /**
+   * Adds new versions of existing (locked) rows to `statement`: the current row updated and the
+   * version appended to history. The write path of updates, sent with their index rows and events.
+   */
+  addNewVersions(statement: CteStatement, versions: readonly VersionToWrite[]): void {
+    const ids = statement.add(versions.map((v) => v.id));
+    const arrays = [
+      `${statement.add(versions.map((v) => v.resourceType))}::text[]`,
+      `${ids}::text[]`,
+      `${statement.add(versions.map((v) => v.versionId))}::int[]`,
+      `${statement.add(versions.map((v) => v.lastUpdated))}::timestamptz[]`,
+      `${statement.add(versions.map((v) => v.deleted))}::bool[]`,
+      `${statement.add(versions.map((v) => v.json))}::text[]`,
+    ];
+    statement.with(
+      'rewritten',
+      `UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content::jsonb
+         FROM unnest(${arrays.join(', ')}) AS v(resource_type, id, version_id, last_updated, deleted, content)
+        WHERE r.tenant_id = $1 AND r.resource_type = v.resource_type AND r.id = v.id AND r.id = ANY(${ids}::text[])
+       RETURNING r.tenant_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content`,
     );
-  }
-
-  /** Writes a new version over an existing row (update, patch, delete, re-create after delete). */
-  async writeVersion(tx: EntityManager, tenantId: string, version: VersionToWrite): Promise<void> {
-    await this.prepared.rows(
-      tx,
-      `WITH written AS (
-         UPDATE fhir_resources SET version_id = $4, last_updated = $5, deleted = $6, content = $7::jsonb
-          WHERE tenant_id = $1 AND resource_type = $2 AND id = $3
-         RETURNING ${COLUMNS})
-       INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM written`,
-      [tenantId, version.resourceType, version.id, version.versionId, version.lastUpdated, version.deleted, version.json],
-    );
+    statement.with('rewritten_history', `INSERT INTO fhir_resource_history (${COLUMNS}) SELECT ${COLUMNS} FROM rewritten`);
   }
 
   /** Marks a resource deleted: a new version with deleted = true that keeps the last content. */

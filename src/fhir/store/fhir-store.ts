@@ -235,20 +235,16 @@ export class FhirStore {
         await this.claimIdentifiers(tx, principal.tenantId, stored);
       }
     }
-    await this.resources.writeVersions(tx, principal.tenantId, written.map(({ stored }) => toWrite(stored, false)));
-    await this.indexer.indexMany(tx, principal.tenantId, written.map(({ stored }) => stored));
-    await this.recordAndReact(
-      tx,
-      principal,
-      written.map(({ stored, current }) => ({
-        interaction: 'update' as const,
-        resourceType: stored.resourceType,
-        id: stored.id!,
-        versionId: stored.meta!.versionId!,
-        resource: stored,
-        previous: current.content,
-      })),
-    );
+    const changes = written.map(({ stored, current }) => ({
+      interaction: 'update' as const,
+      resourceType: stored.resourceType,
+      id: stored.id!,
+      versionId: stored.meta!.versionId!,
+      resource: stored,
+      previous: current.content,
+    }));
+    await this.writeNewVersions(tx, principal, changes);
+    await this.react(tx, principal, changes);
     return written.map(({ stored }, index) => ({ resource: stored, outcome: 'updated' as const, warnings: warnings[index] }));
   }
 
@@ -394,18 +390,16 @@ export class FhirStore {
       await this.identifiers.release(tx, principal.tenantId, stored.resourceType, stored.id!, keys);
       await this.claimIdentifiers(tx, principal.tenantId, stored);
     }
-    await this.resources.writeVersion(tx, principal.tenantId, toWrite(stored, false));
-    await this.indexer.index(tx, principal.tenantId, stored);
-    await this.recordAndReact(tx, principal, [
-      {
-        interaction: current.deleted ? 'create' : 'update',
-        resourceType: stored.resourceType,
-        id: stored.id!,
-        versionId: String(versionId),
-        resource: stored,
-        previous: current.deleted ? undefined : current.content,
-      },
-    ]);
+    const change: ResourceChange = {
+      interaction: current.deleted ? 'create' : 'update',
+      resourceType: stored.resourceType,
+      id: stored.id!,
+      versionId: String(versionId),
+      resource: stored,
+      previous: current.deleted ? undefined : current.content,
+    };
+    await this.writeNewVersions(tx, principal, [change]);
+    await this.react(tx, principal, [change]);
     return { resource: stored, outcome: current.deleted ? 'created' : 'updated', warnings };
   }
 
@@ -457,6 +451,19 @@ export class FhirStore {
     this.feed.appendWith(tx, statement, principal.clientId, outboxEntriesOf(resources.map(createdChange), this.now()), written);
     const rows = await statement.run<{ id: string }>(tx, this.prepared, `SELECT id FROM ${written}`);
     return new Set(rows.map((row) => row.id));
+  }
+
+  /**
+   * Persist, index and record new versions of existing, locked rows in one statement: the
+   * rows, their history, their replaced search index rows and their outbox events.
+   */
+  private async writeNewVersions(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
+    const resources = changes.map((change) => change.resource!);
+    const statement = new CteStatement(principal.tenantId);
+    this.resources.addNewVersions(statement, resources.map((r) => toWrite(r, false)));
+    this.indexer.addReplacedRows(statement, resources);
+    this.feed.appendWith(tx, statement, principal.clientId, outboxEntriesOf(changes, this.now()));
+    await statement.run(tx, this.prepared);
   }
 
   /** The last two steps of every write: record the changes, then let what follows them happen (same transaction). */
