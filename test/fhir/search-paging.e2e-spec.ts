@@ -114,6 +114,60 @@ describe('FHIR search paging', () => {
     expect(second.link?.find((l) => l.relation === 'self')?.url).toContain('_cursor=');
   });
 
+  it('merges a worklist over owners written relative and absolute, several owners and statuses, in both id orders', async () => {
+    const fhirBase = `${service.config.baseUrl}/fhir/R4`;
+    const owners = ['Practitioner/pager-6a', 'Practitioner/pager-6b', 'Practitioner/pager-6c'];
+    const statuses: Task['status'][] = ['requested', 'accepted', 'in-progress'];
+    const expected = new Map<string, Task>();
+    for (let i = 0; i < 24; i++) {
+      const owner = owners[i % 3];
+      const task = await newTask(i % 2 ? `${fhirBase}/${owner}` : owner, { status: statuses[Math.floor(i / 3) % 3] });
+      expected.set(task.id!, task);
+    }
+    const matching = (ownerSet: string[], statusSet: string[]): string[] =>
+      [...expected.values()].filter((t) => statusSet.includes(t.status) && ownerSet.some((o) => t.owner!.reference!.endsWith(o))).map((t) => t.id!).sort();
+
+    // 2 owners × 2 forms × 2 statuses = 8 index ranges merged; 3 owners × 2 × 2 = 12 take the planned statement.
+    for (const ownerSet of [owners.slice(0, 1), owners.slice(0, 2), owners]) {
+      for (const statusSet of [['requested'], ['requested', 'accepted']]) {
+        const want = matching(ownerSet, statusSet);
+        expect(want.length).toBeGreaterThan(1);
+        const query = `Task?owner=${ownerSet.join(',')}&status=${statusSet.join(',')}`;
+        const ascending = await allPages(`${query}&_count=3`, async () => undefined);
+        expect({ query, ids: ascending.ids }).toEqual({ query, ids: want });
+        const byId = await allPages(`${query}&_sort=_id&_count=2`, async () => undefined);
+        expect({ query, ids: byId.ids }).toEqual({ query, ids: want });
+        // Tasks inserted between pages show up only where they sort after the cursor: the others are compared.
+        const descending = await allPages(`${query}&_sort=-_id&_count=2`, async () => {
+          const task = await newTask(ownerSet[0]);
+          expected.set(task.id!, task);
+        });
+        expect({ query, ids: descending.ids.filter((id) => want.includes(id)) }).toEqual({ query, ids: [...want].reverse() });
+        expect(new Set(descending.ids).size).toBe(descending.ids.length);
+      }
+    }
+  });
+
+  it('answers a worklist page with _elements, _summary and _pretty like any other page', async () => {
+    const owner = 'Practitioner/pager-7';
+    for (let i = 0; i < 3; i++) await newTask(owner, { note: [{ text: `task ${i}` }] });
+    const plain = await fhir.search(`Task?owner=${owner}&status=requested`);
+    expect(plain.entry).toHaveLength(3);
+    expect((plain.entry![0].resource as Task).note?.[0].text).toMatch(/^task \d$/);
+
+    const elements = await fhir.search(`Task?owner=${owner}&status=requested&_elements=status`);
+    expect(Object.keys(elements.entry![0].resource!).sort()).toEqual(['id', 'meta', 'resourceType', 'status']);
+    const summary = await fhir.search(`Task?owner=${owner}&status=requested&_summary=true`);
+    expect((summary.entry![0].resource as Task).note).toBeUndefined();
+    expect((summary.entry![0].resource as Task).status).toBe('requested');
+    expect((summary.entry![0].resource as Task).meta?.tag?.map((t) => t.code)).toContain('SUBSETTED');
+
+    const pretty = await fhir.request('GET', `Task?owner=${owner}&status=requested&_pretty=true`);
+    const text = await pretty.text();
+    expect(text).toContain('\n  "type": "searchset"');
+    expect(JSON.parse(text)).toEqual(plain);
+  });
+
   it('refuses a tampered cursor, or one reused with another sort, with a 400', async () => {
     const owner = 'Practitioner/pager-5';
     for (let i = 0; i < 3; i++) await newTask(owner);

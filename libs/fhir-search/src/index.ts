@@ -7,3 +7,4 @@ export * from './search-values';
 export * from './search-cursor';
 export * from './search-request';
 export * from './subset';
+export * from './searchset';

@@ -158,6 +158,20 @@ export class FhirInteractions {
     return { status: 200, resource: bundle };
   }
 
+  /** `searchType` answered as the Bundle's JSON text (a REST response body), stored resources spliced in unparsed. */
+  async searchTypeJson(
+    tx: EntityManager,
+    principal: Principal,
+    resourceType: string,
+    query: Record<string, string[]>,
+    options: { baseUrl: string; strictHandling: boolean },
+  ): Promise<string> {
+    assertServed(resourceType);
+    assertScope(principal, resourceType, 's');
+    const mayRead = (type: string): boolean => scopesAllow(principal.scopes, type, 'r');
+    return this.search.searchJson(tx, principal.tenantId, resourceType, withoutFormatParameters(query), { ...options, mayRead });
+  }
+
   async history(
     tx: EntityManager,
     principal: Principal,

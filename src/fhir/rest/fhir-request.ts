@@ -14,6 +14,11 @@ export class UnparsableBody {
   constructor(readonly reason: string) {}
 }
 
+/** A response body that is JSON text already (a search Bundle with stored resources spliced in): sent as is. */
+export class JsonBody {
+  constructor(readonly text: string) {}
+}
+
 /** What the FHIR routes read from an HTTP request, once. */
 export interface FhirRequestContext {
   readonly prefer: Preference;

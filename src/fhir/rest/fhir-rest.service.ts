@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { OperationOutcomeError } from '@medplum/core';
 import {
+  FHIR_JSON,
   HttpAnswer,
   httpAnswerOf,
   InteractionResult,
@@ -17,7 +18,7 @@ import { inTenant } from '../../platform/database/tenant-scope';
 import { FhirBundleService } from '../bundle/fhir-bundle.service';
 import { CapabilityStatementService } from '../capabilities/capability-statement.service';
 import { FhirInteractions } from '../interactions/fhir-interactions.service';
-import { bodyOf, FhirRequestContext } from './fhir-request';
+import { bodyOf, FhirRequestContext, JsonBody } from './fhir-request';
 
 /**
  * The FHIR REST API's use cases: each opens the caller's tenant transaction, runs one
@@ -84,13 +85,14 @@ export class FhirRestService {
     return this.run(principal, context, (tx) => this.interactions.conditionalDelete(tx, principal, type, context.query));
   }
 
-  search(principal: Principal, context: FhirRequestContext, type: string): Promise<HttpAnswer> {
-    return this.run(principal, context, (tx) =>
-      this.interactions.searchType(tx, principal, type, context.query, {
+  async search(principal: Principal, context: FhirRequestContext, type: string): Promise<HttpAnswer> {
+    const json = await inTenant(this.db, principal.tenantId, (tx) =>
+      this.interactions.searchTypeJson(tx, principal, type, context.query, {
         baseUrl: this.baseUrl,
         strictHandling: context.prefer.handling === 'strict',
       }),
     );
+    return { status: 200, headers: { 'content-type': `${FHIR_JSON}; charset=utf-8` }, body: new JsonBody(json) };
   }
 
   /** `POST [type]/_search`: parameters in the form body and the URL, combined. */

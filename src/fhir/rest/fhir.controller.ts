@@ -3,15 +3,18 @@ import type { HttpAnswer } from '@liaison/fhir-store';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Public, type Principal } from '../../auth';
 import { FhirExceptionFilter } from './fhir-exception.filter';
-import { fhirContextOf } from './fhir-request';
+import { fhirContextOf, JsonBody } from './fhir-request';
 import { FhirRestService } from './fhir-rest.service';
+
+function bodyText(body: unknown, pretty: boolean): string | undefined {
+  if (body === undefined) return undefined;
+  if (body instanceof JsonBody) return pretty ? JSON.stringify(JSON.parse(body.text), null, 2) : body.text;
+  return pretty ? JSON.stringify(body, null, 2) : JSON.stringify(body);
+}
 
 function send(reply: FastifyReply, request: FastifyRequest, answer: HttpAnswer): void {
   const pretty = (request.query as Record<string, unknown> | undefined)?._pretty === 'true';
-  void reply
-    .status(answer.status)
-    .headers(answer.headers)
-    .send(answer.body === undefined ? undefined : pretty ? JSON.stringify(answer.body, null, 2) : JSON.stringify(answer.body));
+  void reply.status(answer.status).headers(answer.headers).send(bodyText(answer.body, pretty));
 }
 
 /** FHIR R4 REST (`/fhir/R4`): each route parses, calls one use case, and writes the answer. */

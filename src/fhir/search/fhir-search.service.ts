@@ -1,12 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { badRequest, OperationOutcomeError } from '@medplum/core';
-import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import {
   encodeCursor,
   IncludeRequest,
   ParsedSearch,
   parseSearchRequest,
+  ResourceJson,
   SearchCatalog,
+  Searchset,
+  searchsetBundle,
+  SearchsetEntry,
+  searchsetJson,
   selectElements,
   sortSignature,
   summarize,
@@ -31,9 +36,15 @@ export interface SearchOptions {
 /** How many times `_include:iterate` / `_revinclude:iterate` follow newly included resources. */
 const MAX_ITERATIONS = 3;
 
-const keyOf = (resource: Resource): string => `${resource.resourceType}/${resource.id}`;
+/** What `_include`/`_revinclude` need of a resource: its type and id. */
+interface ResourceKey {
+  readonly resourceType: string;
+  readonly id?: string;
+}
 
-function groupByType(resources: readonly Resource[]): Map<string, string[]> {
+const keyOf = (resource: ResourceKey): string => `${resource.resourceType}/${resource.id}`;
+
+function groupByType(resources: readonly ResourceKey[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const r of resources) groups.set(r.resourceType, [...(groups.get(r.resourceType) ?? []), r.id!]);
   return groups;
@@ -67,6 +78,30 @@ export class FhirSearchService {
     query: Record<string, string[]>,
     options: SearchOptions,
   ): Promise<Bundle> {
+    return searchsetBundle(await this.searchset(tx, tenantId, resourceType, query, options));
+  }
+
+  /**
+   * The same Bundle as JSON text, for a response body: the matches' stored JSON is spliced in
+   * as PostgreSQL returns it, not parsed and serialized again.
+   */
+  async searchJson(
+    tx: EntityManager,
+    tenantId: string,
+    resourceType: string,
+    query: Record<string, string[]>,
+    options: SearchOptions,
+  ): Promise<string> {
+    return searchsetJson(await this.searchset(tx, tenantId, resourceType, query, options));
+  }
+
+  private async searchset(
+    tx: EntityManager,
+    tenantId: string,
+    resourceType: string,
+    query: Record<string, string[]>,
+    options: SearchOptions,
+  ): Promise<Searchset> {
     const search = this.parse(resourceType, query, options.strictHandling);
     const statusParam = this.catalog.statusParam(resourceType);
     const scope = { tenantId, baseUrl: this.fhirBaseUrl };
@@ -81,26 +116,21 @@ export class FhirSearchService {
     if (countOnly || search.total !== 'none') {
       total = pageSize > 0 && !search.cursor && !hasNext ? page.length : await this.repository.count(tx, scope, search, statusParam);
     }
-    const included = (countOnly ? [] : await this.included(tx, tenantId, search, page.map((row) => row.resource))).filter(
+    const keys = page.map((row) => ({ resourceType, id: row.id }));
+    const included = (countOnly ? [] : await this.included(tx, tenantId, search, keys)).filter(
       (resource) => options.mayRead?.(resource.resourceType) ?? true,
     );
 
-    const entry: BundleEntry[] = [];
+    const entry: SearchsetEntry[] = [];
     const outcome = this.ignoredOutcome(search);
-    if (outcome) entry.push({ resource: outcome, search: { mode: 'outcome' } });
+    if (outcome) entry.push({ resource: outcome, mode: 'outcome' });
     for (const row of page) {
-      entry.push({ fullUrl: `${options.baseUrl}/${resourceType}/${row.id}`, resource: this.shape(search, row.resource), search: { mode: 'match' } });
+      entry.push({ fullUrl: `${options.baseUrl}/${resourceType}/${row.id}`, resource: this.shape(search, row), mode: 'match' });
     }
     for (const resource of included) {
-      entry.push({ fullUrl: `${options.baseUrl}/${keyOf(resource)}`, resource, search: { mode: 'include' } });
+      entry.push({ fullUrl: `${options.baseUrl}/${keyOf(resource)}`, resource, mode: 'include' });
     }
-    return {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      ...(total === undefined ? {} : { total }),
-      link: this.links(search, options.baseUrl, hasNext ? page.at(-1) : undefined, query),
-      entry,
-    };
+    return { total, link: this.links(search, options.baseUrl, hasNext ? page.at(-1) : undefined, query), entry };
   }
 
   /**
@@ -127,12 +157,13 @@ export class FhirSearchService {
     return parseSearchRequest(this.catalog, resourceType, query, { baseUrl: this.fhirBaseUrl, now: Date.now(), strict });
   }
 
-  private shape(search: ParsedSearch, resource: Resource): Resource {
-    if (search.elements?.length) return selectElements(resource, search.elements);
+  /** A match as stored (its JSON text), or its `_elements`/`_summary` subset. */
+  private shape(search: ParsedSearch, row: MatchRow): Resource | ResourceJson {
+    if (search.elements?.length) return selectElements(JSON.parse(row.json) as Resource, search.elements);
     if (search.summary && search.summary !== 'count') {
-      return summarize(resource, search.summary, this.catalog.summaryElements(resource.resourceType));
+      return summarize(JSON.parse(row.json) as Resource, search.summary, this.catalog.summaryElements(search.resourceType));
     }
-    return resource;
+    return row;
   }
 
   private ignoredOutcome(search: ParsedSearch): OperationOutcome | undefined {
@@ -161,11 +192,11 @@ export class FhirSearchService {
   }
 
   /** `_include` and `_revinclude` of the page's matches, then their `:iterate` forms, deduplicated. */
-  private async included(tx: EntityManager, tenantId: string, search: ParsedSearch, matches: readonly Resource[]): Promise<Resource[]> {
+  private async included(tx: EntityManager, tenantId: string, search: ParsedSearch, matches: readonly ResourceKey[]): Promise<Resource[]> {
     if (!matches.length || (!search.include.length && !search.revinclude.length)) return [];
     const seen = new Set(matches.map(keyOf));
     const result: Resource[] = [];
-    let base: readonly Resource[] = matches;
+    let base: readonly ResourceKey[] = matches;
     for (let round = 0; round <= MAX_ITERATIONS && base.length; round++) {
       const first = round === 0;
       const include = search.include.filter((r) => first || r.iterate);
@@ -183,7 +214,7 @@ export class FhirSearchService {
   private async includeStep(
     tx: EntityManager,
     tenantId: string,
-    base: readonly Resource[],
+    base: readonly ResourceKey[],
     include: readonly IncludeRequest[],
     revinclude: readonly IncludeRequest[],
   ): Promise<Resource[]> {

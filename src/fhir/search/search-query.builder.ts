@@ -267,6 +267,55 @@ export function isWorklistOnly(search: ParsedSearch, statusParam: SearchParamDef
   );
 }
 
+/** Most index ranges (owner forms × status codes) the worklist page merges; beyond, one planned statement. */
+const MAX_WORKLIST_RANGES = 8;
+
+/**
+ * The page of a worklist query in id order (`Task?owner=…&status=…`, no other filter, sorted
+ * by `_id` or not at all) as a merge of index ranges: one per (owner reference form, status
+ * code), each read in id order from the worklist index after the cursor and cut at the limit.
+ * Every branch is an equality on the whole index prefix, so PostgreSQL's generic plan is this
+ * plan whatever the values: prepared once per connection, it is not planned again (a single
+ * `= ANY(…)` over both forms needs a sort, so its generic plan looks costly and every run was
+ * planned anew). The owner forms are distinct, so the branches never share a row.
+ * Selects `id`, `content` (as JSON text) and, when sorted by `_id`, `k0`.
+ */
+export function worklistPageSql(
+  ctx: BuildContext,
+  search: ParsedSearch,
+  statusParam: SearchParamDef | undefined,
+  limit: number,
+): string | undefined {
+  const sortedById = search.sort.length === 0 || (search.sort.length === 1 && search.sort[0].param === '_id');
+  const status = statusShortcut(search, statusParam);
+  const columns = WORKLIST_COLUMNS[search.resourceType];
+  if (!sortedById || !status || !columns || !isWorklistOnly(search, statusParam)) return undefined;
+  const filter = search.filters.find((f) => f.kind === 'reference' && f.param.code === columns.param);
+  if (filter?.kind !== 'reference') return undefined;
+  const references = [...new Set(filter.values.flatMap((v) => [`${v.targetType}/${v.targetId}`, `${ctx.baseUrl}/${v.targetType}/${v.targetId}`]))];
+  const codes = [...new Set(status)];
+  if (references.length * codes.length > MAX_WORKLIST_RANGES) return undefined;
+  // The type is a literal, as in `whereSql` (a worklist type, so a known one).
+  if (!/^[A-Z][A-Za-z]+$/.test(search.resourceType)) throw new Error(`not a resource type: ${search.resourceType}`);
+
+  const { params } = ctx;
+  const direction = search.sort[0]?.descending ? 'DESC' : 'ASC';
+  const after = search.cursor ? ` AND r.id ${direction === 'DESC' ? '<' : '>'} ${params.add(search.cursor.id)}::text` : '';
+  const limitParam = params.add(limit);
+  const key = search.sort.length ? ', r.id AS k0' : '';
+  const codeParams = codes.map((code) => params.add(code));
+  const branches = references.flatMap((reference) => {
+    const referenceParam = params.add(reference);
+    return codeParams.map(
+      (codeParam) =>
+        `(SELECT r.id, r.content::text AS content${key} FROM fhir_resources r WHERE r.tenant_id = ${TENANT}` +
+        ` AND r.resource_type = '${search.resourceType}' AND NOT r.deleted AND r.${columns.reference} = ${referenceParam}` +
+        ` AND r.${columns.status} = ${codeParam}${after} ORDER BY r.id ${direction} LIMIT ${limitParam})`,
+    );
+  });
+  return `SELECT * FROM (${branches.join(' UNION ALL ')}) u ORDER BY u.id ${direction} LIMIT ${limitParam}`;
+}
+
 /** The WHERE clause of a search over `r`: tenant, type, not deleted, every filter. */
 export function whereSql(ctx: BuildContext, search: ParsedSearch, statusParam: SearchParamDef | undefined): string {
   const status = statusShortcut(search, statusParam);
@@ -323,7 +372,7 @@ function sortColumn(ctx: BuildContext, key: SortKey): SortColumn {
 }
 
 export interface OrderedSearchSql {
-  /** Selected columns: `id`, `content`, and `k0…kn` (sort values as text, for the next cursor). */
+  /** Selected columns: `id`, `content` (as JSON text), and `k0…kn` (sort values as text, for the next cursor). */
   readonly select: string;
   readonly orderBy: string;
   /** The keyset condition for rows after the cursor, or TRUE. */
@@ -343,7 +392,7 @@ export function orderSql(ctx: BuildContext, sort: readonly SortKey[], cursor: Cu
   const all: SortColumn[] = endsWithId
     ? columns
     : [...columns, { expression: 'r.id', cast: 'text', nullable: false, descending: idDescending }];
-  const select = ['r.id', 'r.content', ...columns.map((c, i) => `(${c.expression})::text AS k${i}`)].join(', ');
+  const select = ['r.id', 'r.content::text AS content', ...columns.map((c, i) => `(${c.expression})::text AS k${i}`)].join(', ');
   const orderBy = all.map((c) => `${c.expression} ${c.descending ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
   if (!cursor) return { select, orderBy, after: 'TRUE' };
 

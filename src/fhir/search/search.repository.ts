@@ -3,12 +3,15 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { ParsedSearch, SearchFilter, SearchParamDef } from '@liaison/fhir-search';
 import { EntityManager } from 'typeorm';
 import { PreparedQueries } from '../../platform/database/prepared-query';
-import { isWorklistOnly, newContext, orderSql, TENANT, whereSql } from './search-query.builder';
+import { isWorklistOnly, newContext, orderSql, TENANT, whereSql, worklistPageSql } from './search-query.builder';
 
-/** A matched row: the resource and its sort-key values as text (for the next cursor). */
+/**
+ * A matched row: the resource as PostgreSQL's JSON text (spliced into the response as is, or
+ * parsed when a caller needs the object) and its sort-key values as text (for the next cursor).
+ */
 export interface MatchRow {
   readonly id: string;
-  readonly resource: Resource;
+  readonly json: string;
   readonly keys: readonly (string | null)[];
 }
 
@@ -22,6 +25,13 @@ interface ContentRow {
   resource_type?: string;
   id: string;
   content: Resource;
+  [key: string]: unknown;
+}
+
+interface PageRow {
+  id: string;
+  /** `content::text`: the JSON text, not parsed by the driver. */
+  content: string;
   [key: string]: unknown;
 }
 
@@ -45,18 +55,23 @@ export class SearchRepository {
     limit: number,
   ): Promise<MatchRow[]> {
     const ctx = newContext(scope.tenantId, scope.baseUrl);
+    const worklist = worklistPageSql(ctx, search, statusParam, limit);
+    const rows = worklist ? await this.prepared.rows<PageRow>(tx, worklist, ctx.params.values) : await this.planned(tx, scope, search, statusParam, limit);
+    return rows.map((row) => ({
+      id: row.id,
+      json: row.content,
+      keys: search.sort.map((_, i) => (row[`k${i}`] as string | null) ?? null),
+    }));
+  }
+
+  /** A page by a statement planned for its values (or prepared when it is a worklist query whatever the values). */
+  private planned(tx: EntityManager, scope: SearchScope, search: ParsedSearch, statusParam: SearchParamDef | undefined, limit: number): Promise<PageRow[]> {
+    const ctx = newContext(scope.tenantId, scope.baseUrl);
     const where = whereSql(ctx, search, statusParam);
     const order = orderSql(ctx, search.sort, search.cursor);
     const limitParam = ctx.params.add(limit);
     const sql = `SELECT ${order.select} FROM fhir_resources r WHERE ${where} AND ${order.after} ORDER BY ${order.orderBy} LIMIT ${limitParam}`;
-    const rows: ContentRow[] = isWorklistOnly(search, statusParam)
-      ? await this.prepared.rows<ContentRow>(tx, sql, ctx.params.values)
-      : await tx.query(sql, ctx.params.values);
-    return rows.map((row) => ({
-      id: row.id,
-      resource: row.content,
-      keys: search.sort.map((_, i) => (row[`k${i}`] as string | null) ?? null),
-    }));
+    return isWorklistOnly(search, statusParam) ? this.prepared.rows<PageRow>(tx, sql, ctx.params.values) : tx.query(sql, ctx.params.values);
   }
 
   /** How many resources match (ignoring paging). */
