@@ -12,7 +12,7 @@ export type { FeedEvent } from './store/change-feed.service';
 export { FhirDefinitionsService } from './definitions/fhir-definitions.service';
 export { FhirSearchService } from './search/fhir-search.service';
 export { TaskWorklistService } from './views/task-worklist.service';
-export type { WorklistCriteria, WorklistOrder, WorklistPosition, WorklistRow } from './views/task-worklist.service';
+export type { WorklistCriteria, WorklistOrder, WorklistPageIncludes, WorklistPageRows, WorklistPosition, WorklistRow } from './views/task-worklist.service';
 export { FhirReadService } from './views/fhir-reads.service';
 export type { ReferencePath, ReferencingRow, VersionRow } from './views/fhir-reads.service';
 export { FhirInteractions } from './interactions/fhir-interactions.service';

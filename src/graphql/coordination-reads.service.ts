@@ -14,7 +14,7 @@ import {
   type ReferencePath,
   type WorklistCriteria,
   type WorklistOrder,
-  type WorklistRow,
+  type WorklistPageIncludes,
 } from '../fhir';
 import { CLOCK, Clock } from '../platform/clock/clock';
 import { LIAISON_CONFIG, LiaisonConfig } from '../platform/config/config';
@@ -40,6 +40,9 @@ const PATIENT_PATHS: readonly ReferencePath[] = [
   { resourceType: 'Coverage', param: 'beneficiary' },
 ];
 
+/** How the `coverage` of a Task's patient is found (as TaskResolver.coverage asks the loaders). */
+const PATIENT_COVERAGE: ReferencePath = { resourceType: 'Coverage', param: 'beneficiary' };
+
 /** How one request reads: its tenant transaction(s) and its DataLoaders. */
 interface RequestScope {
   readonly reads: TenantReads;
@@ -59,6 +62,10 @@ export interface WorklistRequest {
   readonly order: WorklistOrder;
   readonly first: number;
   readonly after?: string;
+  /** The result shows each Task's patient: read them with the page (one statement, not two). */
+  readonly withPatients?: boolean;
+  /** The result shows each Task's patient's coverage: read it with the page. */
+  readonly withCoverage?: boolean;
 }
 
 export interface WorklistPage {
@@ -101,6 +108,8 @@ function nextCursorOf(bundle: Bundle): string | undefined {
 @Injectable()
 export class CoordinationReadsService {
   private readonly scopes = new WeakMap<object, RequestScope>();
+  /** Resource types each principal was found allowed to read (its scopes are checked once per type, not per field). */
+  private readonly readable = new WeakMap<Principal, Set<string>>();
   private readonly fhirBase: string;
 
   constructor(
@@ -159,7 +168,7 @@ export class CoordinationReadsService {
   /** A resource another one references, through the request's loaders; needs read scope on its type. */
   async byId<T extends Resource>(context: object, principal: Principal, resourceType: T['resourceType'], id: string | undefined): Promise<T | undefined> {
     if (!id) return undefined;
-    assertScope(principal, resourceType, 'r');
+    this.assertReadable(principal, resourceType);
     return this.loaders(context, principal).resource<T>(resourceType, id);
   }
 
@@ -172,20 +181,35 @@ export class CoordinationReadsService {
     targetType: string,
     targetId: string,
   ): Promise<T[]> {
-    assertScope(principal, sourceType, 'r');
+    this.assertReadable(principal, sourceType);
     return this.loaders(context, principal).referencing<T>(sourceType, param, targetType, targetId);
   }
 
+  /**
+   * A page of a worklist. What the result shows of each Task's patient and coverage (as the
+   * caller says) is read in the page's statement and handed to the request's loaders, so the
+   * field resolvers find it there: one statement for the page and everything on it.
+   */
   async worklist(context: object, principal: Principal, request: WorklistRequest): Promise<WorklistPage> {
-    const { reads } = this.scope(context, principal);
+    const { reads, loaders } = this.scope(context, principal);
     const limit = pageSize(request.first);
     const criteria = this.worklistCriteria(request);
     const after = request.after ? decodeWorklistCursor(request.order, request.after) : undefined;
-    const rows: WorklistRow[] = await reads((tx) => this.worklists.page(tx, principal.tenantId, criteria, request.order, after, limit + 1));
-    const page = rows.slice(0, limit);
+    const withCoverage = !!request.withCoverage && this.allowsRead(principal, PATIENT_COVERAGE.resourceType);
+    const includes: WorklistPageIncludes = {
+      patients: !!request.withPatients && this.allowsRead(principal, 'Patient'),
+      ...(withCoverage && { referencingPatients: [PATIENT_COVERAGE] }),
+    };
+    const found = await reads((tx) => this.worklists.page(tx, principal.tenantId, criteria, request.order, after, limit + 1, includes));
+    if (includes.patients) loaders.primeAll('Patient', found.patientIds, found.patients);
+    if (withCoverage) {
+      const { resourceType, param } = PATIENT_COVERAGE;
+      loaders.primeReferencing(resourceType, param, 'Patient', found.patientIds, found.referencing[0]);
+    }
+    const page = found.rows.slice(0, limit);
     return {
       rows: page.map((row) => ({ task: row.task, cursor: encodeWorklistCursor(request.order, row.position) })),
-      hasNextPage: rows.length > limit,
+      hasNextPage: found.rows.length > limit,
       hasPreviousPage: after !== undefined,
       count: () => reads((tx) => this.worklists.count(tx, principal.tenantId, criteria)),
     };
@@ -250,6 +274,24 @@ export class CoordinationReadsService {
         fhir: version.content,
       };
     });
+  }
+
+  /** Throws FORBIDDEN unless the principal's token grants reading `resourceType`. */
+  private assertReadable(principal: Principal, resourceType: string): void {
+    if (this.readable.get(principal)?.has(resourceType)) return;
+    assertScope(principal, resourceType, 'r');
+    const known = this.readable.get(principal);
+    if (known) known.add(resourceType);
+    else this.readable.set(principal, new Set([resourceType]));
+  }
+
+  private allowsRead(principal: Principal, resourceType: string): boolean {
+    try {
+      this.assertReadable(principal, resourceType);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private worklistCriteria(request: WorklistRequest): WorklistCriteria {

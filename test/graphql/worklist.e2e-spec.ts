@@ -296,6 +296,69 @@ describe('GraphQL worklist', () => {
       expect(forFifty).toBeLessThanOrEqual(10);
       expect(forFifty).toBe(forTen);
     });
+
+    it('reads a page with its patients and their coverage in one statement (between BEGIN and COMMIT)', async () => {
+      const PAGE_WITH_PATIENTS = `query Page($first: Int) {
+        worklist(filter: { code: ["medication-reconciliation"] }, first: $first) {
+          edges { node { id patient { id name } ...Cover } }
+        }
+      }
+      fragment Cover on Task { coverage { status payor { display } } }`;
+      let answer: Page | null = null;
+      const run = () =>
+        statementsDuring(async () => {
+          const response = await graphql<Page>(service, token, PAGE_WITH_PATIENTS, { first: 20 });
+          expect(response.errors).toBeUndefined();
+          answer = response.data;
+        });
+      // The second run executes the query compiled by graphql-jit (Mercurius compiles a query it has seen).
+      const statements = [await run(), await run()];
+      const nodes = (answer as unknown as { worklist: { edges: { node: Record<string, unknown> }[] } }).worklist.edges.map((e) => e.node);
+      expect(nodes).toHaveLength(20);
+      expect(nodes[3]).toEqual({
+        id: 'np-03',
+        patient: { id: 'np-03-p', name: 'Given Family3' },
+        coverage: [{ status: 'active', payor: [{ display: 'Acme Health' }] }],
+      });
+      expect(statements).toEqual([3, 3]);
+    });
+
+    it('shows the same patients and coverage with the page as a Task read on its own does', async () => {
+      const owner = 'Practitioner/ra-1';
+      await put(fhir, [
+        patient('ra-p1', 'Ahead', 'Ann'),
+        coverage('ra-c1b', 'ra-p1'),
+        coverage('ra-c1a', 'ra-p1'),
+        patient('ra-p2', 'Gone', 'Gil'),
+        patient('ra-p3', 'Lapsed', 'Lou'),
+        coverage('ra-c3', 'ra-p3', { period: { start: '2024-01-01', end: '2025-12-31' } }),
+        task({ id: 'ra-1', patientId: 'ra-p1', owner, due: dueIn(1) }),
+        task({ id: 'ra-2', patientId: 'ra-p2', owner, due: dueIn(2) }),
+        task({ id: 'ra-3', patientId: 'ra-p3', owner, due: dueIn(3) }),
+        task({ id: 'ra-4', patientId: 'ra-nobody', owner, due: dueIn(4) }),
+      ]);
+      expect((await fhir.http('/Patient/ra-p2', { method: 'DELETE' })).status).toBeLessThan(300);
+      const fields = 'id patient { id name } coverage { id active }';
+      const listed = await graphql<{ worklist: { nodes: unknown[] } }>(service, token, `{ worklist(filter: { owner: "${owner}" }, first: 10) { nodes { ${fields} } } }`);
+      expect(listed.errors).toBeUndefined();
+      const alone = [];
+      for (const id of ['ra-1', 'ra-2', 'ra-3', 'ra-4']) {
+        alone.push((await graphql<{ task: unknown }>(service, token, `{ task(id: "${id}") { ${fields} } }`)).data?.task);
+      }
+      expect(listed.data?.worklist.nodes).toEqual(alone);
+      expect(alone).toEqual([
+        { id: 'ra-1', patient: { id: 'ra-p1', name: 'Ann Ahead' }, coverage: [{ id: 'ra-c1a', active: true }, { id: 'ra-c1b', active: true }] },
+        { id: 'ra-2', patient: null, coverage: [] },
+        { id: 'ra-3', patient: { id: 'ra-p3', name: 'Lou Lapsed' }, coverage: [] },
+        { id: 'ra-4', patient: null, coverage: [] },
+      ]);
+    });
+
+    it('leaves the patient and coverage out of the page statement when the token may not read them', async () => {
+      const tasksOnly = await issueToken(service, { scopes: ['system/Task.rs'] });
+      const response = await graphql<Page>(service, tasksOnly.accessToken, '{ worklist(first: 1) { edges { node { id patient { id } } } } }');
+      expect(codes(response)).toEqual(['FORBIDDEN']);
+    });
   });
 
   it('keeps Task ids unique in a page even when one is written twice meanwhile', async () => {

@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { TaskWorklistRepository, WorklistCriteria, WorklistOrder, WorklistPosition, WorklistRow } from './task-worklist.repository';
+import { MAX_REFERENCING } from './fhir-reads.service';
+import type { ReferencePath } from './resource-reads.repository';
+import { TaskWorklistRepository, WorklistCriteria, WorklistOrder, WorklistPageRows, WorklistPosition } from './task-worklist.repository';
 
-export type { WorklistCriteria, WorklistOrder, WorklistPosition, WorklistRow } from './task-worklist.repository';
+export type { WorklistCriteria, WorklistOrder, WorklistPageRows, WorklistPosition, WorklistRow } from './task-worklist.repository';
+
+/** What a page of a worklist may bring along in the same statement (for a view that shows them). */
+export interface WorklistPageIncludes {
+  /** The Patients the page's Tasks are for. */
+  readonly patients?: boolean;
+  /** The resources referencing those Patients through these paths (as `FhirReadService.referencing` reads them). */
+  readonly referencingPatients?: readonly ReferencePath[];
+}
 
 /**
  * Worklists of Tasks (who has what to do, by when) over the typed worklist index the store
@@ -13,7 +23,10 @@ export type { WorklistCriteria, WorklistOrder, WorklistPosition, WorklistRow } f
 export class TaskWorklistService {
   constructor(private readonly repository: TaskWorklistRepository) {}
 
-  /** Up to `limit` Tasks matching `criteria` in `order`, after `after` (the last row of the page before). */
+  /**
+   * Up to `limit` Tasks matching `criteria` in `order`, after `after` (the last row of the page
+   * before), and what `includes` asks for, in one statement.
+   */
   page(
     tx: EntityManager,
     tenantId: string,
@@ -21,8 +34,13 @@ export class TaskWorklistService {
     order: WorklistOrder,
     after: WorklistPosition | undefined,
     limit: number,
-  ): Promise<WorklistRow[]> {
-    return this.repository.page(tx, tenantId, criteria, order, after, limit);
+    includes: WorklistPageIncludes = {},
+  ): Promise<WorklistPageRows> {
+    const paths = includes.referencingPatients ?? [];
+    return this.repository.page(tx, tenantId, criteria, order, after, limit, {
+      patients: includes.patients,
+      ...(paths.length > 0 && { referencingPatients: { paths, limit: MAX_REFERENCING } }),
+    });
   }
 
   /** How many Tasks match `criteria` (all pages). */

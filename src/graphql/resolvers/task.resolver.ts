@@ -1,9 +1,9 @@
 import { UseFilters, UseInterceptors } from '@nestjs/common';
-import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { CarePlan, Coverage, Encounter, Patient, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
-import { isCoverageActive } from '@liaison/care-views';
 import { CurrentPrincipal, RequireScope, type Principal } from '../../auth';
 import { CareActionsService } from '../care-actions.service';
+import { contextPrincipal } from '../context-principal';
 import { CoordinationReadsService } from '../coordination-reads.service';
 import { GraphqlErrorFilter } from '../graphql-error.filter';
 import { ReleaseReadsInterceptor } from '../release-reads.interceptor';
@@ -89,46 +89,49 @@ export class TaskResolver {
     return taskObject(await this.actions.rescheduleTask(principal, id, due, expectedVersion ?? undefined), this.reads.nowMs());
   }
 
+  // The fields below resolve once per Task of a page: they take Mercurius's raw (parent, args,
+  // context) and no parameter decorators, so Nest calls them directly (see contextPrincipal).
+
   @ResolveField(() => PatientObject, { nullable: true })
-  async patient(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<PatientObject | null> {
-    const found = await this.reads.byId<Patient>(context, principal, 'Patient', idOf(task.fhir.for, 'Patient'));
+  async patient(task: TaskObject, _args: unknown, context: object): Promise<PatientObject | null> {
+    const found = await this.reads.byId<Patient>(context, contextPrincipal(context), 'Patient', idOf(task.fhir.for, 'Patient'));
     return found ? patientObject(found) : null;
   }
 
   @ResolveField(() => TaskOwnerUnion, { nullable: true, description: 'The owner, when it is a Practitioner, Organization or CareTeam we hold' })
-  async ownerResource(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<object | null> {
+  async ownerResource(task: TaskObject, _args: unknown, context: object): Promise<object | null> {
     const match = OWNER_TYPE.exec(task.fhir.owner?.reference ?? '');
     if (!match) return null;
     const type = match[1] as keyof typeof OWNER_OBJECTS;
-    const found = await this.reads.byId<Resource>(context, principal, type, match[2]);
+    const found = await this.reads.byId<Resource>(context, contextPrincipal(context), type, match[2]);
     return found ? OWNER_OBJECTS[type](found as never) : null;
   }
 
   @ResolveField(() => [CoverageObject], { description: "The patient's coverage in force now" })
-  async coverage(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<CoverageObject[]> {
+  async coverage(task: TaskObject, _args: unknown, context: object): Promise<CoverageObject[]> {
     const patientId = idOf(task.fhir.for, 'Patient');
     if (!patientId) return [];
     const now = this.reads.nowMs();
-    const coverages = await this.reads.referencing<Coverage>(context, principal, 'Coverage', 'beneficiary', 'Patient', patientId);
-    return coverages.filter((c) => isCoverageActive(c, now)).map((c) => coverageObject(c, now));
+    const coverages = await this.reads.referencing<Coverage>(context, contextPrincipal(context), 'Coverage', 'beneficiary', 'Patient', patientId);
+    return coverages.map((c) => coverageObject(c, now)).filter((c) => c.active);
   }
 
   @ResolveField(() => CarePlanObject, { nullable: true, description: 'The CarePlan the Task is based on' })
-  async carePlan(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<CarePlanObject | null> {
+  async carePlan(task: TaskObject, _args: unknown, context: object): Promise<CarePlanObject | null> {
     const id = (task.fhir.basedOn ?? []).map((ref) => idOf(ref, 'CarePlan')).find(Boolean);
-    const found = await this.reads.byId<CarePlan>(context, principal, 'CarePlan', id);
+    const found = await this.reads.byId<CarePlan>(context, contextPrincipal(context), 'CarePlan', id);
     return found ? carePlanObject(found) : null;
   }
 
   @ResolveField(() => EncounterObject, { nullable: true })
-  async encounter(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<EncounterObject | null> {
-    const found = await this.reads.byId<Encounter>(context, principal, 'Encounter', idOf(task.fhir.encounter, 'Encounter'));
+  async encounter(task: TaskObject, _args: unknown, context: object): Promise<EncounterObject | null> {
+    const found = await this.reads.byId<Encounter>(context, contextPrincipal(context), 'Encounter', idOf(task.fhir.encounter, 'Encounter'));
     return found ? encounterObject(found) : null;
   }
 
   @ResolveField(() => ServiceRequestObject, { nullable: true, description: 'The referral (ServiceRequest) the Task is about (Task.focus)' })
-  async referral(@Parent() task: TaskObject, @CurrentPrincipal() principal: Principal, @Context() context: object): Promise<ServiceRequestObject | null> {
-    const found = await this.reads.byId<ServiceRequest>(context, principal, 'ServiceRequest', idOf(task.fhir.focus, 'ServiceRequest'));
+  async referral(task: TaskObject, _args: unknown, context: object): Promise<ServiceRequestObject | null> {
+    const found = await this.reads.byId<ServiceRequest>(context, contextPrincipal(context), 'ServiceRequest', idOf(task.fhir.focus, 'ServiceRequest'));
     return found ? serviceRequestObject(found) : null;
   }
 }

@@ -1,7 +1,8 @@
 import { UseFilters } from '@nestjs/common';
-import { Args, Context, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Info, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { CurrentPrincipal, RequireScope, type Principal } from '../../auth';
 import { CoordinationReadsService } from '../coordination-reads.service';
+import { FieldSelection, selectsPath } from '../field-selection';
 import { GraphqlErrorFilter } from '../graphql-error.filter';
 import { WorklistOrderValue } from '../types/enums.type';
 import { taskObject } from '../types/task.type';
@@ -23,8 +24,10 @@ export class WorklistResolver {
     @Args('filter', { type: () => WorklistFilterInput, nullable: true }) filter: WorklistFilterInput | undefined,
     @Args('orderBy', { type: () => WorklistOrderValue, defaultValue: WorklistOrderValue.DUE_DATE }) orderBy: WorklistOrderValue,
     @Args('first', { type: () => Int, defaultValue: 20, description: 'Page size, 1-100' }) first: number,
+    @Info() info: FieldSelection,
     @Args('after', { nullable: true, description: 'The endCursor (or an edge cursor) of the page before' }) after?: string,
   ): Promise<TaskConnectionObject> {
+    const asks = (field: string): boolean => selectsPath(info, ['edges', 'node', field]) || selectsPath(info, ['nodes', field]);
     const page = await this.reads.worklist(context, principal, {
       owner: filter?.owner ?? undefined,
       statuses: filter?.status ?? undefined,
@@ -37,6 +40,8 @@ export class WorklistResolver {
       order: orderBy,
       first,
       after: after ?? undefined,
+      withPatients: asks('patient'),
+      withCoverage: asks('coverage'),
     });
     const now = this.reads.nowMs();
     this.reads.loaders(context, principal).prime(page.rows.map((row) => row.task));
