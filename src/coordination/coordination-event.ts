@@ -1,3 +1,4 @@
+import type { Encounter, Patient } from '@medplum/fhirtypes';
 import type { CoordinationEventKind } from '@liaison/protocols';
 
 /**
@@ -16,4 +17,11 @@ export interface CoordinationEventInput {
   readonly coverageId?: string;
   /** Where it came from, for audit (e.g. `mllp:HOSP/MSG00001`, `fhir`). */
   readonly source: string;
+  /**
+   * Optional: the Patient `patientId` and the Encounter `encounterId` as the caller stored them
+   * in this transaction (what FhirStore returned: their current versions), so coordination does
+   * not read them again. Ignored when their ids differ.
+   */
+  readonly patient?: Patient;
+  readonly encounter?: Encounter;
 }

@@ -8,6 +8,7 @@ import type { Principal } from '../auth';
 import type { ResourceChange, WriteReactions } from '../fhir';
 import { CLOCK, Clock } from '../platform/clock/clock';
 import { CoordinationService } from './coordination.service';
+import { CoordinationSettingsRepository } from './coordination-settings.repository';
 import { PlanChangesWriter } from './plan-changes.writer';
 import { PlanContextReader } from './plan-context.reader';
 import { idIn } from './resource-search';
@@ -31,7 +32,9 @@ const COVERAGE_BOOKKEEPING = new Set(['meta', 'text']);
  * - a Coverage created, changed or deleted: `coverage.changed` for its beneficiary (open plans'
  *   coverage rules re-evaluated);
  * - an Encounter that becomes cancelled (or entered in error): `encounter.admission-cancelled`
- *   (its plans revoked).
+ *   (its plans revoked);
+ * - a PlanDefinition created, changed or deleted: the tenant's protocols stamp moves forward, so
+ *   every instance reads the tenant's protocols again (`ProtocolCatalog`).
  * Writes made here go through the store again; they are plan, referral and new non-terminal
  * Task writes, whose reactions decide nothing more, so the chain stops after one step.
  */
@@ -42,12 +45,14 @@ export class CoordinationReactions implements WriteReactions {
     private readonly schedule: TaskScheduleRepository,
     private readonly reader: PlanContextReader,
     private readonly writer: PlanChangesWriter,
+    private readonly settings: CoordinationSettingsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async afterWrite(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
     const tasks = changes.filter((change) => change.resourceType === 'Task');
     if (tasks.length > 0) await this.keepSchedule(tx, principal.tenantId, tasks);
+    if (changes.some((change) => change.resourceType === 'PlanDefinition')) await this.settings.touch(tx, principal.tenantId);
     for (const change of changes) {
       switch (change.resourceType) {
         case 'Task':

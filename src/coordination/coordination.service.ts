@@ -5,6 +5,7 @@ import {
   applyProtocols,
   CoordinationSettings,
   deterministicUuid,
+  PreparedProtocols,
   ProtocolContext,
   ProtocolResult,
   revisePlans,
@@ -14,7 +15,7 @@ import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth';
 import { CLOCK, Clock } from '../platform/clock/clock';
 import type { CoordinationEventInput } from './coordination-event';
-import { CoordinationSettingsRepository, StoredCoordinationSettings } from './coordination-settings.repository';
+import { CoordinationSettingsRepository, NO_PROTOCOLS_STAMP, StoredCoordinationSettings } from './coordination-settings.repository';
 import { PlanChangesWriter } from './plan-changes.writer';
 import { PatientRecord, PlanContextReader } from './plan-context.reader';
 import { ProtocolCatalog } from './protocol.catalog';
@@ -107,12 +108,22 @@ export class CoordinationService {
     return (key) => deterministicUuid(`${tenantId}|${key}`);
   }
 
+  /**
+   * The tenant's settings and protocols: one statement when the protocols in memory are current
+   * (the settings row carries the protocols stamp), and the PlanDefinitions searched when not.
+   */
+  private async settingsAndProtocols(tx: EntityManager, tenantId: string): Promise<{ settings: CoordinationSettings; protocols: PreparedProtocols }> {
+    let read = await this.settingsRepository.readWithStamp(tx, tenantId);
+    if (read.protocolsStamp === NO_PROTOCOLS_STAMP) read = await this.settingsRepository.ensureRow(tx, tenantId);
+    const protocols = await this.catalog.protocolsFor(tx, tenantId, read.protocolsStamp);
+    return { settings: this.toRuleSettings(read.settings), protocols };
+  }
+
   private async applyEncounterEvent(tx: EntityManager, principal: Principal, event: CoordinationEventInput, encounterId: string): Promise<void> {
     const tenantId = principal.tenantId;
-    const settings = await this.settingsFor(tx, tenantId);
-    const protocols = await this.catalog.protocolsFor(tx, tenantId);
-    const record = await this.reader.patientRecord(tx, tenantId, event.patientId);
-    const encounter = await this.reader.encounter(tx, tenantId, encounterId);
+    const { settings, protocols } = await this.settingsAndProtocols(tx, tenantId);
+    const record = await this.reader.patientRecord(tx, tenantId, event.patientId, event.patient);
+    const encounter = await this.reader.encounter(tx, tenantId, encounterId, event.encounter);
     const plans = await this.reader.plansOfPatient(tx, tenantId, event.patientId, {
       encounterRef: `Encounter/${encounterId}`,
       serviceRequests: record.serviceRequests,
@@ -175,8 +186,7 @@ export class CoordinationService {
     // received: nothing to re-evaluate then, and the Coverage write itself must not fail.
     const record = await this.reader.patientRecordIfAny(tx, tenantId, event.patientId);
     if (!record) return;
-    const settings = await this.settingsFor(tx, tenantId);
-    const protocols = await this.catalog.protocolsFor(tx, tenantId);
+    const { settings, protocols } = await this.settingsAndProtocols(tx, tenantId);
     const encounters = await this.reader.byIds<Encounter>(tx, tenantId, 'Encounter', encounterIds);
     for (const encounter of encounters) {
       const encounterId = encounter.id as string;

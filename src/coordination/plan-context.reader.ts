@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { CarePlan, CareTeam, Condition, Coverage, Encounter, Patient, ServiceRequest, Task } from '@medplum/fhirtypes';
+import type { CarePlan, CareTeam, Condition, Coverage, Encounter, Patient, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { ExistingPlan } from '@liaison/protocols';
 import type { EntityManager } from 'typeorm';
-import { FhirSearchService, FhirStore } from '../fhir';
-import { refOf, searchAll, searchAny } from './resource-search';
+import { FhirReadService, FhirStore } from '../fhir';
+import { refOf } from './resource-search';
 
 /** What protocols look at about a patient, besides the event and the encounter. */
 export interface PatientRecord {
@@ -17,19 +17,28 @@ export interface PatientRecord {
 const OPEN_PLAN: ReadonlySet<CarePlan['status']> = new Set<CarePlan['status']>(['draft', 'active', 'on-hold']);
 
 /**
- * Reads, in the caller's transaction and through the store's reads and search, what the
- * coordination rules decide on: a patient's record, and plans with their Tasks and referrals.
+ * Reads, in the caller's transaction, what the coordination rules decide on: a patient's
+ * record, and plans with their Tasks and referrals.
+ *
+ * Every read is one statement of the FHIR module's read service (`FhirReadService`: by id, or
+ * the resources whose search-index references point at some targets), run as named prepared
+ * statements: a discharge reads its context in a fixed, small number of index lookups whose
+ * plans do not depend on how many resources the tenant has (a FHIR search is parsed, planned
+ * and paged on every call). Deleted resources are absent; results are ordered by id.
  */
 @Injectable()
 export class PlanContextReader {
   constructor(
     private readonly store: FhirStore,
-    private readonly search: FhirSearchService,
+    private readonly reads: FhirReadService,
   ) {}
 
-  /** The patient's record; a missing (or deleted) Patient is a 404 OperationOutcomeError. */
-  async patientRecord(tx: EntityManager, tenantId: string, patientId: string): Promise<PatientRecord> {
-    const patient = (await this.store.read(tx, tenantId, 'Patient', patientId)) as Patient;
+  /**
+   * The patient's record; a missing (or deleted) Patient is a 404 OperationOutcomeError.
+   * `known`: the Patient as the caller wrote it in this transaction (not read again).
+   */
+  async patientRecord(tx: EntityManager, tenantId: string, patientId: string, known?: Patient): Promise<PatientRecord> {
+    const patient = known?.id === patientId ? known : ((await this.store.read(tx, tenantId, 'Patient', patientId)) as Patient);
     return this.recordOf(tx, tenantId, patient);
   }
 
@@ -40,18 +49,19 @@ export class PlanContextReader {
   }
 
   private async recordOf(tx: EntityManager, tenantId: string, patient: Patient): Promise<PatientRecord> {
-    const patientId = patient.id as string;
-    const subject = [`Patient/${patientId}`];
-    const [coverages, conditions, serviceRequests, careTeams] = [
-      await searchAll<Coverage>(this.search, tx, tenantId, 'Coverage', { beneficiary: subject }),
-      await searchAll<Condition>(this.search, tx, tenantId, 'Condition', { subject }),
-      await searchAll<ServiceRequest>(this.search, tx, tenantId, 'ServiceRequest', { subject }),
-      await searchAll<CareTeam>(this.search, tx, tenantId, 'CareTeam', { subject, status: ['active'] }),
-    ];
+    const patientIds = [patient.id as string];
+    const coverages = await this.referencing<Coverage>(tx, tenantId, 'Coverage', 'beneficiary', 'Patient', patientIds);
+    const conditions = await this.referencing<Condition>(tx, tenantId, 'Condition', 'subject', 'Patient', patientIds);
+    const serviceRequests = await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'subject', 'Patient', patientIds);
+    const careTeams = (await this.referencing<CareTeam>(tx, tenantId, 'CareTeam', 'subject', 'Patient', patientIds)).filter(
+      (team) => team.status === 'active',
+    );
     return { patient, coverages, conditions, serviceRequests, careTeams };
   }
 
-  async encounter(tx: EntityManager, tenantId: string, encounterId: string): Promise<Encounter> {
+  /** The Encounter (404 when missing or deleted). `known`: as the caller wrote it in this transaction. */
+  async encounter(tx: EntityManager, tenantId: string, encounterId: string, known?: Encounter): Promise<Encounter> {
+    if (known?.id === encounterId) return known;
     return (await this.store.read(tx, tenantId, 'Encounter', encounterId)) as Encounter;
   }
 
@@ -67,46 +77,44 @@ export class PlanContextReader {
     patientId: string,
     options: { encounterRef?: string; allPlans?: boolean; serviceRequests?: readonly ServiceRequest[] } = {},
   ): Promise<ExistingPlan[]> {
-    const carePlans = (await searchAll<CarePlan>(this.search, tx, tenantId, 'CarePlan', { subject: [`Patient/${patientId}`] })).filter(
+    const carePlans = (await this.referencing<CarePlan>(tx, tenantId, 'CarePlan', 'subject', 'Patient', [patientId])).filter(
       (plan) => options.allPlans || OPEN_PLAN.has(plan.status) || (options.encounterRef !== undefined && plan.encounter?.reference === options.encounterRef),
     );
-    const requests =
-      options.serviceRequests ??
-      (carePlans.length > 0 ? await searchAll<ServiceRequest>(this.search, tx, tenantId, 'ServiceRequest', { subject: [`Patient/${patientId}`] }) : []);
+    if (carePlans.length === 0) return [];
+    const requests = options.serviceRequests ?? (await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'subject', 'Patient', [patientId]));
     return this.withTasks(tx, tenantId, carePlans, requests);
   }
 
   /** The plans of an encounter (whatever their status), with Tasks and referrals. */
   async plansOfEncounter(tx: EntityManager, tenantId: string, encounterId: string): Promise<ExistingPlan[]> {
-    const carePlans = await searchAll<CarePlan>(this.search, tx, tenantId, 'CarePlan', { encounter: [`Encounter/${encounterId}`] });
-    const requests =
-      carePlans.length > 0
-        ? await searchAny<ServiceRequest>(this.search, tx, tenantId, 'ServiceRequest', 'based-on', carePlans.map(refOf))
-        : [];
+    const carePlans = await this.referencing<CarePlan>(tx, tenantId, 'CarePlan', 'encounter', 'Encounter', [encounterId]);
+    if (carePlans.length === 0) return [];
+    const requests = await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'based-on', 'CarePlan', carePlans.map(idOf));
     return this.withTasks(tx, tenantId, carePlans, requests);
   }
 
   /** One plan with its Tasks and referrals (undefined when it does not exist or was deleted). */
   async plan(tx: EntityManager, tenantId: string, carePlanId: string): Promise<ExistingPlan | undefined> {
-    const carePlans = await searchAll<CarePlan>(this.search, tx, tenantId, 'CarePlan', { _id: [carePlanId] });
+    const carePlans = await this.byIds<CarePlan>(tx, tenantId, 'CarePlan', [carePlanId]);
     if (carePlans.length === 0) return undefined;
-    const requests = await searchAll<ServiceRequest>(this.search, tx, tenantId, 'ServiceRequest', { 'based-on': [`CarePlan/${carePlanId}`] });
+    const requests = await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'based-on', 'CarePlan', [carePlanId]);
     return (await this.withTasks(tx, tenantId, carePlans, requests))[0];
   }
 
-  /** Resources by id (those that exist and are not deleted), in one search. */
+  /** Resources by id (those that exist and are not deleted), in one statement, ordered by id. */
   async byIds<T extends Task | CarePlan | ServiceRequest | Patient | Encounter>(
     tx: EntityManager,
     tenantId: string,
     resourceType: T['resourceType'],
     ids: readonly string[],
   ): Promise<T[]> {
-    return searchAny<T>(this.search, tx, tenantId, resourceType, '_id', ids);
+    if (ids.length === 0) return [];
+    return byId((await this.reads.readMany(tx, tenantId, resourceType, ids)) as T[]);
   }
 
   /** The Tasks focused on a ServiceRequest (who works on a referral). */
   async tasksFocusedOn(tx: EntityManager, tenantId: string, serviceRequestId: string): Promise<Task[]> {
-    return searchAll<Task>(this.search, tx, tenantId, 'Task', { focus: [`ServiceRequest/${serviceRequestId}`] });
+    return this.referencing<Task>(tx, tenantId, 'Task', 'focus', 'ServiceRequest', [serviceRequestId]);
   }
 
   private async withTasks(
@@ -116,7 +124,7 @@ export class PlanContextReader {
     requests: readonly ServiceRequest[],
   ): Promise<ExistingPlan[]> {
     if (carePlans.length === 0) return [];
-    const tasks = await searchAny<Task>(this.search, tx, tenantId, 'Task', 'based-on', carePlans.map(refOf));
+    const tasks = await this.referencing<Task>(tx, tenantId, 'Task', 'based-on', 'CarePlan', carePlans.map(idOf));
     return carePlans.map((carePlan) => {
       const planRef = refOf(carePlan);
       const activityRefs = new Set((carePlan.activity ?? []).map((activity) => activity.reference?.reference));
@@ -129,4 +137,32 @@ export class PlanContextReader {
       return { carePlan, tasks: planTasks, serviceRequests };
     });
   }
+
+  /**
+   * The live `sourceType` resources whose `param` points at one of `targetType`/`targetIds`
+   * (one statement; a resource pointing at several targets comes once), ordered by id.
+   */
+  private async referencing<T extends Resource>(
+    tx: EntityManager,
+    tenantId: string,
+    sourceType: T['resourceType'],
+    param: string,
+    targetType: string,
+    targetIds: readonly string[],
+  ): Promise<T[]> {
+    if (targetIds.length === 0) return [];
+    const rows = await this.reads.referencing(tx, tenantId, sourceType, [param], targetType, [...new Set(targetIds)]);
+    return byId(rows.map((row) => row.resource as T));
+  }
+}
+
+function idOf(resource: Resource): string {
+  return resource.id as string;
+}
+
+/** Without duplicates, ordered by id (the order FHIR search gave, which the rules' outputs follow). */
+function byId<T extends Resource>(resources: readonly T[]): T[] {
+  const unique = new Map<string, T>();
+  for (const resource of resources) unique.set(resource.id as string, resource);
+  return [...unique.values()].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : (a.id as string) > (b.id as string) ? 1 : 0));
 }

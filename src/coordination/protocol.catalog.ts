@@ -6,6 +6,7 @@ import { BusinessCalendar, calendarCovers, calendarFromJson, localDateAt, weeken
 import { isCoordinationProtocol, prepareProtocols, PreparedProtocols } from '@liaison/protocols';
 import type { EntityManager } from 'typeorm';
 import { FhirSearchService } from '../fhir';
+import { NO_PROTOCOLS_STAMP } from './coordination-settings.repository';
 import { fhirProfilesDir } from '../fhir/definitions/fhir-definitions.service';
 import { searchAll } from './resource-search';
 
@@ -16,8 +17,8 @@ export const DEFAULT_CALENDAR_ID = 'us-federal';
 const CALENDAR_WARNING_DAYS = 180;
 
 interface TenantProtocols {
-  /** `id@version` of every PlanDefinition the tenant stores, sorted: changes when one changes. */
-  readonly signature: string;
+  /** The tenant's protocols stamp they were read under (`coordination_settings.updated_at`). */
+  readonly stamp: string;
   readonly prepared: PreparedProtocols;
 }
 
@@ -28,9 +29,14 @@ interface TenantProtocols {
  * start-up (an invalid one stops the start) and serve every tenant, present and future, from
  * memory. A tenant adds or overrides protocols by storing PlanDefinitions through the FHIR API:
  * its PlanDefinition with the same `url` replaces the shipped one (a `retired` one switches it
- * off), and its own protocols (those whose actions name a coordination event) are added. The
- * tenant's PlanDefinitions are read in the event's transaction (one search) and prepared again
- * only when one of them changed.
+ * off), and its own protocols (those whose actions name a coordination event) are added.
+ *
+ * A tenant's protocols are kept in memory with the stamp they were read under: the tenant's
+ * `coordination_settings.updated_at`, which every PlanDefinition write moves forward in the
+ * writer's transaction (`CoordinationReactions`, the store's react step, on any instance). The
+ * event's transaction reads the stamp with the settings (one statement it makes anyway); the
+ * PlanDefinitions are searched and prepared again only when the stamp moved. Several instances
+ * stay correct: a PlanDefinition committed anywhere changes the stamp every instance reads.
  *
  * Calendars: `fhir-profiles/calendars/*.json`, by id.
  */
@@ -87,18 +93,19 @@ export class ProtocolCatalog {
     return calendar;
   }
 
-  /** The protocols that apply in a tenant: shipped ones, overridden or extended by the tenant's PlanDefinitions. */
-  async protocolsFor(tx: EntityManager, tenantId: string): Promise<PreparedProtocols> {
-    const own = await searchAll<PlanDefinition>(this.search, tx, tenantId, 'PlanDefinition', {});
-    if (own.length === 0) return this.shippedPrepared;
-    const signature = own
-      .map((pd) => `${pd.id}@${pd.meta?.versionId ?? ''}`)
-      .sort()
-      .join(',');
+  /**
+   * The protocols that apply in a tenant: shipped ones, overridden or extended by the tenant's
+   * PlanDefinitions. `stamp`: the tenant's protocols stamp as read in `tx`
+   * (`CoordinationSettingsRepository.readWithStamp`); the PlanDefinitions are read only when it
+   * differs from the one the cached protocols were read under.
+   */
+  async protocolsFor(tx: EntityManager, tenantId: string, stamp: string): Promise<PreparedProtocols> {
     const cached = this.tenants.get(tenantId);
-    if (cached?.signature === signature) return cached.prepared;
-    const prepared = this.prepare(tenantId, own);
-    this.tenants.set(tenantId, { signature, prepared });
+    if (cached && cached.stamp === stamp && stamp !== NO_PROTOCOLS_STAMP) return cached.prepared;
+    // Read after the stamp, in a later statement: what is read is at least as new as the stamp.
+    const own = await searchAll<PlanDefinition>(this.search, tx, tenantId, 'PlanDefinition', {});
+    const prepared = own.length === 0 ? this.shippedPrepared : this.prepare(tenantId, own);
+    if (stamp !== NO_PROTOCOLS_STAMP) this.tenants.set(tenantId, { stamp, prepared });
     return prepared;
   }
 

@@ -7,7 +7,7 @@ const PAGE = 1000;
 
 /**
  * Every resource a FHIR search matches, following `next` links: coordination needs all of a
- * patient's plans or a plan's Tasks, not a page of them. Runs in the caller's transaction.
+ * tenant's PlanDefinitions, not a page of them. Runs in the caller's transaction.
  */
 export async function searchAll<T extends Resource>(
   search: FhirSearchService,
@@ -33,33 +33,6 @@ export async function searchAll<T extends Resource>(
     cursor = next ? (new URLSearchParams(next.slice(next.indexOf('?') + 1)).get('_cursor') ?? undefined) : undefined;
     if (!cursor) return found;
   }
-}
-
-/** The most values one search parameter takes (`MAX_VALUES_PER_PARAM` of the search). */
-const MAX_VALUES = 100;
-
-/**
- * Every resource whose `param` matches one of `values` (ORed), in searches of at most 100
- * values each; the union, without duplicates.
- */
-export async function searchAny<T extends Resource>(
-  search: FhirSearchService,
-  tx: EntityManager,
-  tenantId: string,
-  resourceType: T['resourceType'],
-  param: string,
-  values: readonly string[],
-  query: Record<string, string[]> = {},
-): Promise<T[]> {
-  const unique = [...new Set(values)];
-  const found = new Map<string, T>();
-  for (let start = 0; start < unique.length; start += MAX_VALUES) {
-    const chunk = unique.slice(start, start + MAX_VALUES);
-    for (const resource of await searchAll<T>(search, tx, tenantId, resourceType, { ...query, [param]: [chunk.join(',')] })) {
-      found.set(resource.id as string, resource);
-    }
-  }
-  return [...found.values()];
 }
 
 /** `Type/id` of a resource. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { PreparedQueries } from '../platform/database/prepared-query';
 
 /** A Task's place in the schedule: when the sweep next has something to decide (undefined: nothing). */
 export interface TaskWake {
@@ -19,6 +20,9 @@ export interface DueTask {
  */
 @Injectable()
 export class TaskScheduleRepository {
+  /** For the statements of every Task write (their plans are the primary key's, whatever the values). */
+  private readonly prepared = new PreparedQueries();
+
   /**
    * Writes the wake times of Tasks just written, in one statement: rows with a time are
    * inserted or moved, rows without one are removed. `created`: the Tasks are new, so there is
@@ -28,7 +32,8 @@ export class TaskScheduleRepository {
     const scheduled = wakes.filter((w) => w.wakeAt !== undefined);
     const cleared = created ? [] : wakes.filter((w) => w.wakeAt === undefined);
     if (scheduled.length === 0 && cleared.length === 0) return;
-    await tx.query(
+    await this.prepared.rows(
+      tx,
       `WITH cleared AS (
          DELETE FROM coordination_task_schedule WHERE tenant_id = $1 AND task_id = ANY($4::text[])
        )
@@ -42,7 +47,7 @@ export class TaskScheduleRepository {
 
   async remove(tx: EntityManager, tenantId: string, taskIds: readonly string[]): Promise<void> {
     if (taskIds.length === 0) return;
-    await tx.query(`DELETE FROM coordination_task_schedule WHERE tenant_id = $1 AND task_id = ANY($2::text[])`, [tenantId, [...taskIds]]);
+    await this.prepared.rows(tx, `DELETE FROM coordination_task_schedule WHERE tenant_id = $1 AND task_id = ANY($2::text[])`, [tenantId, [...taskIds]]);
   }
 
   /**
@@ -84,11 +89,14 @@ export class TaskScheduleRepository {
   /**
    * Takes the tenant's sweep turn for this transaction (`pg_try_advisory_xact_lock`): false when
    * another instance is sweeping the tenant right now. Writers never take it, so it blocks nobody.
+   * In the same round trip, the transaction's `lock_timeout` is set to `lockTimeout` (e.g. `2s`):
+   * the batch never queues long behind a writer's row lock (it fails and the next run retries).
    */
-  async tryLockTenantSweep(tx: EntityManager, tenantId: string): Promise<boolean> {
-    const rows: { locked: boolean }[] = await tx.query(
-      `SELECT pg_try_advisory_xact_lock(hashtext('liaison.coordination.sweep'), hashtext($1)) AS locked`,
-      [tenantId],
+  async tryLockTenantSweep(tx: EntityManager, tenantId: string, lockTimeout: string): Promise<boolean> {
+    const rows: { locked: boolean }[] = await this.prepared.rows(
+      tx,
+      `SELECT set_config('lock_timeout', $2, true) AS timeout, pg_try_advisory_xact_lock(hashtext('liaison.coordination.sweep'), hashtext($1)) AS locked`,
+      [tenantId, lockTimeout],
     );
     return rows[0]?.locked === true;
   }

@@ -200,9 +200,8 @@ export class TaskSweepJob implements OnApplicationBootstrap, OnModuleDestroy {
     after: DueTask | undefined,
     careful: boolean,
   ): Promise<BatchResult | 'busy'> {
-    if (!(await this.schedule.tryLockTenantSweep(tx, tenantId))) return 'busy';
     // Never queue behind a long writer: give the batch up and let the next run retry it.
-    await tx.query(`SELECT set_config('lock_timeout', '2s', true)`);
+    if (!(await this.schedule.tryLockTenantSweep(tx, tenantId, '2s'))) return 'busy';
     const due = await this.schedule.due(tx, tenantId, now, size, after);
     const empty: BatchResult = { rows: due.length, last: due.at(-1), becameReady: 0, becameOverdue: 0, escalated: 0, skipped: 0 };
     if (due.length === 0) return empty;

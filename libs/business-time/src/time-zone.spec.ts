@@ -55,6 +55,35 @@ describe('offsets and wall clocks', () => {
   });
 });
 
+describe('wall clocks agree with Intl at every instant, across transitions (memoised offsets)', () => {
+  /** The wall clock as Intl reads it, straight (what wallClockAt must always equal). */
+  function intlWallClock(ms: number, zone: string): Record<string, number> {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    }).formatToParts(new Date(ms));
+    const wall: Record<string, number> = {};
+    for (const part of parts) if (part.type !== 'literal') wall[part.type] = Number(part.value);
+    return { ...wall, millisecond: ((ms % 1000) + 1000) % 1000 };
+  }
+
+  it.each([
+    [NY, '2026-03-08T06:00:00Z'], // spring forward
+    [NY, '2026-11-01T04:30:00Z'], // fall back
+    ['Australia/Lord_Howe', '2026-04-04T14:00:00Z'], // a 30-minute DST shift
+    ['Asia/Kathmandu', '2026-07-15T00:00:00Z'],
+    ['Pacific/Chatham', '2026-04-04T13:00:00Z'], // +13:45 → +12:45
+    ['Europe/London', '2026-10-25T00:00:00Z'],
+    ['America/Sao_Paulo', '1985-11-02T01:00:00Z'], // historical DST
+    [NY, '1883-11-18T16:00:00Z'], // local mean time (an offset in seconds) to EST
+  ])('%s around %s', (zone, around) => {
+    const center = Date.parse(around);
+    // Every 61.7 s for 6 hours either side: every minute of the transition and both sides of it.
+    for (let ms = center - 6 * 3_600_000; ms <= center + 6 * 3_600_000; ms += 61_700) {
+      expect([new Date(ms).toISOString(), wallClockAt(new Date(ms), zone)]).toEqual([new Date(ms).toISOString(), intlWallClock(ms, zone)]);
+    }
+  });
+});
+
 describe('instantOfWallClock', () => {
   const wall = (date: string, hour: number, minute = 0) => {
     const [year, month, day] = date.split('-').map(Number);

@@ -69,9 +69,8 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The wall clock in `timeZone` at `instant`. */
-export function wallClockAt(instant: Instant, timeZone: string): WallClock {
-  const ms = toEpochMillis(instant);
+/** The wall clock `formatToParts` reads in `timeZone` at `ms` (exact, and the costly part: ~5 µs). */
+function formattedWallClock(ms: number, timeZone: string): WallClock {
   const parts: Record<string, number> = {};
   for (const part of formatterFor(timeZone).formatToParts(new Date(ms))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
@@ -83,6 +82,50 @@ export function wallClockAt(instant: Instant, timeZone: string): WallClock {
     hour: parts.hour,
     minute: parts.minute,
     second: parts.second,
+    millisecond: ((ms % 1000) + 1000) % 1000,
+  };
+}
+
+function wallAsUtcMillis(wall: WallClock): number {
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+}
+
+/**
+ * Zone offsets (ms) of 15-minute UTC windows, memoised per zone: a window whose two ends have the
+ * same offset has it throughout (no zone changes its offset twice within 15 minutes), so a wall
+ * clock in it is UTC arithmetic. A window with a transition in it is never memoised.
+ */
+const WINDOW_MS = 15 * MINUTE_MS;
+const MAX_MEMOISED_WINDOWS = 4096;
+const windowOffsets = new Map<string, number | null>();
+
+function windowOffsetMillis(ms: number, timeZone: string): number | undefined {
+  const window = Math.floor(ms / WINDOW_MS);
+  const key = `${timeZone}|${window}`;
+  const known = windowOffsets.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const start = window * WINDOW_MS;
+  const end = start + WINDOW_MS - 1;
+  const atStart = wallAsUtcMillis(formattedWallClock(start, timeZone)) - start;
+  const atEnd = wallAsUtcMillis(formattedWallClock(end, timeZone)) - end;
+  if (windowOffsets.size >= MAX_MEMOISED_WINDOWS) windowOffsets.clear();
+  windowOffsets.set(key, atStart === atEnd ? atStart : null);
+  return atStart === atEnd ? atStart : undefined;
+}
+
+/** The wall clock in `timeZone` at `instant`. */
+export function wallClockAt(instant: Instant, timeZone: string): WallClock {
+  const ms = toEpochMillis(instant);
+  const offset = windowOffsetMillis(ms, timeZone);
+  if (offset === undefined) return formattedWallClock(ms, timeZone);
+  const local = new Date(ms + offset);
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
     millisecond: ((ms % 1000) + 1000) % 1000,
   };
 }
