@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { OperationOutcomeError } from '@medplum/core';
 import type { Encounter, Identifier, OperationOutcomeIssue, Patient, Resource } from '@medplum/fhirtypes';
 import {
   absorbMergedPatient,
@@ -11,6 +12,7 @@ import {
   type AppliedAdtEvent,
   type ResourceWrite,
 } from '@liaison/fhir-mapping';
+import { preconditionFailedOutcome, UNIQUE_IDENTIFIER_TYPES } from '@liaison/fhir-store';
 import { hl7Error, Hl7ErrorCode, hl7Warning } from '@liaison/hl7';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth';
@@ -19,11 +21,23 @@ import { IngestResourceRepository, type ResourceRef } from './ingest-resource.re
 
 /** What applying one event did, for the coordination hook, the message row and the reply. */
 export interface AppliedEvent extends AppliedAdtEvent {
+  /**
+   * The patient as stored after the message (its current version), when the message wrote or
+   * read it and merged no patients (a merge writes the survivor again afterwards).
+   */
+  readonly patient?: Patient;
   /** Every version the event wrote: `Type/id/_history/version`. */
   readonly effects: readonly string[];
   /** Resources a newer message had already written: left as they are. */
   readonly superseded: readonly string[];
   readonly warnings: readonly OperationOutcomeIssue[];
+  /** The resources the event merged into (changed or not): their watermarks advance to the message's time. */
+  readonly written: readonly ResourceRef[];
+}
+
+/** How `apply` finds the identity locks: already taken with the message (`claim`), or to be taken by `apply`. */
+export interface ApplyOptions {
+  readonly identitiesLocked: boolean;
 }
 
 /** Resource types and search parameters that can point at a patient: a merge moves them to the survivor. */
@@ -63,13 +77,19 @@ function sameJson(a: unknown, b: unknown): boolean {
  * @liaison/fhir-mapping) through the FHIR store, in the caller's transaction:
  *
  * 1. lock the identities the event may create or update (concurrent messages about the same
- *    patient or visit serialise; a practitioner already stored needs no lock);
- * 2. find each write's stored resource by its identifiers, in order of preference;
+ *    patient or visit serialise; a practitioner already stored needs no lock): usually taken
+ *    with the message row already (`lockKeysOf` → `IngestMessageRepository.claim`);
+ * 2. find each write's stored resource by its identifiers, in order of preference, with its
+ *    content (`findCurrent`);
  * 3. skip a resource a newer message already wrote (its watermark is later than this message);
  * 4. merge the message into what is stored (`applyWrite`) and write a new version only when
- *    something changed (each carries `meta.source` = the message);
+ *    something changed (each carries `meta.source` = the message): the changed ones in one
+ *    `updateMany`, then the new ones in one `createMany`;
  * 5. A40: retire the replaced patient (`replaced-by`), move what pointed at it, and let the
  *    survivor take its identifiers.
+ *
+ * What it merged into (`written`) gets the message's watermark from the caller, with the
+ * message's outcome (one statement at the end of the transaction).
  */
 @Injectable()
 export class AdtEventApplier {
@@ -79,24 +99,41 @@ export class AdtEventApplier {
     private readonly bookkeeping: IngestResourceRepository,
   ) {}
 
-  async apply(tx: EntityManager, principal: Principal, event: AdtEvent, messageId: string): Promise<AppliedEvent> {
+  /**
+   * The identities an event may create or update, as lock keys: every merge write's and every
+   * replaced patient's. Resources named in passing (create-if-absent, a practitioner) are not
+   * among them: one that is stored needs no lock, and `apply` locks one that is not.
+   */
+  lockKeysOf(event: AdtEvent): string[] {
+    return [
+      ...event.writes.filter((w) => w.mode !== 'create-if-absent').flatMap((w) => w.match.map((identifier) => identityKey(w.resource.resourceType, identifier))),
+      ...event.merges.flatMap((merge) => merge.replaced.map((identifier) => identityKey('Patient', identifier))),
+    ];
+  }
+
+  async apply(tx: EntityManager, principal: Principal, event: AdtEvent, options: ApplyOptions): Promise<AppliedEvent> {
     const tenantId = principal.tenantId;
     const found = new Map<string, string | undefined>();
-    const lockKeys: string[] = [];
+    const lockKeys: string[] = options.identitiesLocked ? [] : this.lockKeysOf(event);
     for (const write of event.writes) {
-      const resourceType = write.resource.resourceType;
-      if (write.mode === 'create-if-absent') {
-        const id = await this.find(tx, tenantId, write);
-        found.set(write.key, id);
-        if (id) continue;
-      }
-      lockKeys.push(...write.match.map((identifier) => identityKey(resourceType, identifier)));
+      if (write.mode !== 'create-if-absent') continue;
+      const id = await this.find(tx, tenantId, write);
+      found.set(write.key, id);
+      if (!id) lockKeys.push(...write.match.map((identifier) => identityKey(write.resource.resourceType, identifier)));
     }
-    for (const merge of event.merges) lockKeys.push(...merge.replaced.map((identifier) => identityKey('Patient', identifier)));
     await this.bookkeeping.lockIdentities(tx, tenantId, lockKeys);
 
+    /** What is stored of each merge write, found with its content (no second read). */
+    const currents = new Map<string, Resource>();
     for (const write of event.writes) {
-      if (!found.get(write.key)) found.set(write.key, await this.find(tx, tenantId, write));
+      if (found.get(write.key)) continue;
+      if (write.mode === 'create-if-absent') {
+        found.set(write.key, await this.find(tx, tenantId, write));
+        continue;
+      }
+      const current = await this.findCurrent(tx, tenantId, write);
+      found.set(write.key, current?.id);
+      if (current) currents.set(write.key, current);
     }
     // Resources named in passing (create-if-absent) are never updated: no watermark to compare.
     const existingRefs: ResourceRef[] = event.writes.flatMap((w) => {
@@ -113,8 +150,20 @@ export class AdtEventApplier {
     const written: ResourceRef[] = [];
     const warnings: OperationOutcomeIssue[] = [];
     const changedCoverageIds: string[] = [];
+    /** Changed resources, written together (one store call) once every write is decided. */
+    const updates: { key: string; resource: Resource }[] = [];
     /** New resources, created together at the end with ids chosen now (references to them resolve already). */
     const creates: { key: string; resource: Resource; id: string }[] = [];
+    const writeUpdates = async (): Promise<void> => {
+      if (updates.length === 0) return;
+      const batch = updates.splice(0);
+      const updated = await this.store.updateMany(tx, principal, batch.map(({ resource }) => ({ resource })));
+      updated.forEach(({ resource }, index) => {
+        effects.push(this.versionRef({ resource }));
+        if (resource.resourceType === 'Coverage') changedCoverageIds.push(resource.id!);
+        resources.set(batch[index].key, resource);
+      });
+    };
 
     for (const write of event.writes) {
       const resourceType = write.resource.resourceType;
@@ -132,7 +181,12 @@ export class AdtEventApplier {
         stored.set(write.key, `${resourceType}/${id}`);
         continue;
       }
-      const current = id ? await this.store.read(tx, tenantId, resourceType, id) : undefined;
+      let current = currents.get(write.key);
+      // Two writes of one message that land on the same resource: the second merges into what the first wrote.
+      if (id && updates.some((u) => u.resource.resourceType === resourceType && u.resource.id === id)) {
+        await writeUpdates();
+        current = await this.store.read(tx, tenantId, resourceType, id);
+      }
       const mark = id ? marks.get(`${resourceType}/${id}`) : undefined;
       if (current && mark !== undefined && mark > messageTime) {
         stored.set(write.key, `${resourceType}/${id}`);
@@ -149,16 +203,12 @@ export class AdtEventApplier {
         stored.set(write.key, `${resourceType}/${newId}`);
         continue;
       }
-      let result: Resource = current;
-      if (changed) {
-        result = (await this.store.update(tx, principal, { ...resource, id })).resource;
-        effects.push(this.versionRef({ resource: result }));
-        if (resourceType === 'Coverage') changedCoverageIds.push(result.id!);
-      }
-      stored.set(write.key, `${resourceType}/${result.id}`);
-      resources.set(write.key, result);
-      written.push({ resourceType, id: result.id! });
+      if (changed) updates.push({ key: write.key, resource: { ...resource, id } });
+      stored.set(write.key, `${resourceType}/${id}`);
+      resources.set(write.key, current);
+      written.push({ resourceType, id: id! });
     }
+    await writeUpdates();
     if (creates.length > 0) {
       const created = await this.store.createMany(tx, principal, creates.map(({ resource, id }) => ({ resource, id })));
       created.forEach(({ resource }, index) => {
@@ -170,7 +220,6 @@ export class AdtEventApplier {
         if (write?.mode === 'merge') written.push({ resourceType: resource.resourceType, id: resource.id! });
       });
     }
-    await this.bookkeeping.advance(tx, tenantId, written, event.messageTime, messageId);
 
     const merges: { survivorId: string; replacedId?: string }[] = [];
     for (const merge of event.merges) {
@@ -184,6 +233,7 @@ export class AdtEventApplier {
     return {
       patientId: patientRef?.split('/')[1],
       encounterId: encounterRef?.split('/')[1],
+      ...(event.patient && merges.length === 0 && { patient: resources.get(event.patient) as Patient | undefined }),
       encounter: event.encounter ? (resources.get(event.encounter) as Encounter | undefined) : undefined,
       encounterSuperseded: encounterRef !== undefined && superseded.includes(encounterRef),
       changedCoverageIds,
@@ -191,6 +241,7 @@ export class AdtEventApplier {
       effects,
       superseded,
       warnings,
+      written,
     };
   }
 
@@ -202,6 +253,35 @@ export class AdtEventApplier {
         identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`],
       });
       if (id) return id;
+    }
+    return undefined;
+  }
+
+  /**
+   * The stored resource a merge write describes, with its content. A type whose identifiers the
+   * store keeps unique (Patient) is found in that index (`find`, a cheap statement even when
+   * nothing is found, the usual case of an admission), then read. Any other type: the first of
+   * its identifiers that finds one, by a search that returns the match itself (no read after
+   * it); an identifier that matches several is a 412, as for a conditional update.
+   */
+  private async findCurrent(tx: EntityManager, tenantId: string, write: ResourceWrite): Promise<Resource | undefined> {
+    const resourceType = write.resource.resourceType;
+    if (UNIQUE_IDENTIFIER_TYPES.has(resourceType)) {
+      const id = await this.find(tx, tenantId, write);
+      return id ? this.store.read(tx, tenantId, resourceType, id) : undefined;
+    }
+    for (const identifier of write.match) {
+      if (!identifier.system || !identifier.value) continue;
+      const page = await this.search.search(
+        tx,
+        tenantId,
+        resourceType,
+        { identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`], _count: ['2'] },
+        { baseUrl: 'urn:liaison:ingest', strictHandling: true },
+      );
+      const matches = (page.entry ?? []).flatMap((entry) => (entry.search?.mode === 'match' && entry.resource ? [entry.resource] : []));
+      if (matches.length > 1) throw new OperationOutcomeError(preconditionFailedOutcome(`The condition matches more than one ${resourceType}`));
+      if (matches.length === 1) return matches[0];
     }
     return undefined;
   }

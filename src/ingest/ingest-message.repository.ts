@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { PreparedQueries } from '../platform/database/prepared-query';
+import { identityLocksSql, type ResourceRef } from './ingest-resource.repository';
 
 export type IngestProtocol = 'hl7v2' | 'fhir-messaging';
 
@@ -78,43 +80,77 @@ const COLUMNS = `id, tenant_id AS "tenantId", protocol, sender, control_id AS "c
 
 const IDENTITY = `tenant_id = $1 AND protocol = $2 AND sender = $3 AND control_id = $4 AND content_sha256 = $5`;
 
-/** `ingest_messages`: every message received, raw, with its outcome. Tenant statements run in the tenant's transaction. */
+/** What a message wrote, for the watermarks: the resources it merged into and its own time (EVN-2/MSH-7). */
+export interface WrittenBy {
+  readonly refs: readonly ResourceRef[];
+  readonly messageTime: string;
+}
+
+/**
+ * Stores a message unless the same one is stored (then returns nothing), after locking the
+ * identities in $18 (hash order, `identityLocksSql`): the INSERT's one source row exists only
+ * once every lock is held, so every message takes its locks before its row, in one round trip.
+ */
+const CLAIM = `INSERT INTO ingest_messages (id, tenant_id, protocol, sender, control_id, content_sha256, message_type, message_time, raw,
+                              received_at, status, reply_code, reply, reply_status, error, effects, processed_at)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
+  FROM (${identityLocksSql('$2', '$18')}) AS identity_locks
+ON CONFLICT (tenant_id, protocol, sender, control_id, content_sha256) DO NOTHING
+RETURNING id, EXISTS (SELECT 1 FROM ingest_messages o
+                       WHERE o.tenant_id = $2 AND o.protocol = $3 AND o.sender = $4 AND o.control_id = $5
+                         AND o.content_sha256 <> $6) AS "reusedControlId"`;
+
+/**
+ * The outcome of a message, and the watermarks of what it wrote ($10, $11: types and ids; $12
+ * its time; never moved back), in one statement.
+ */
+const RECORD_OUTCOME = `WITH advanced AS (
+  INSERT INTO ingest_resource_watermarks (tenant_id, resource_type, resource_id, message_time, message_id)
+  SELECT $1, r.resource_type, r.resource_id, $12, $2 FROM unnest($10::text[], $11::text[]) AS r(resource_type, resource_id)
+  ON CONFLICT (tenant_id, resource_type, resource_id)
+  DO UPDATE SET message_time = EXCLUDED.message_time, message_id = EXCLUDED.message_id
+  WHERE ingest_resource_watermarks.message_time <= EXCLUDED.message_time
+)
+UPDATE ingest_messages
+   SET status = $3, reply_code = $4, reply = $5, reply_status = $6, error = $7, effects = $8, processed_at = $9
+ WHERE tenant_id = $1 AND id = $2`;
+
+/**
+ * `ingest_messages`: every message received, raw, with its outcome. Tenant statements run in
+ * the tenant's transaction; the two every message runs (claim, outcome) are prepared.
+ */
 @Injectable()
 export class IngestMessageRepository {
+  private readonly prepared = new PreparedQueries();
+
   /**
    * Stores the message (with its outcome, when it is already decided) unless the same message
    * (sender, control id, content) is stored: then that row, locked for this transaction. A
-   * concurrent identical insert waits here until the other transaction ends.
+   * concurrent identical insert waits here until the other transaction ends. `lockKeys`: the
+   * identities (`Type|system|value`) the message may write, locked first (see
+   * IngestResourceRepository); they stay locked whether the message is new or seen.
    */
-  async claim(tx: EntityManager, message: ReceivedMessage, outcome?: MessageOutcome): Promise<Claim> {
-    const inserted: { id: string; reusedControlId: boolean }[] = await tx.query(
-      `INSERT INTO ingest_messages (id, tenant_id, protocol, sender, control_id, content_sha256, message_type, message_time, raw,
-                                    received_at, status, reply_code, reply, reply_status, error, effects, processed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-       ON CONFLICT (tenant_id, protocol, sender, control_id, content_sha256) DO NOTHING
-       RETURNING id, EXISTS (SELECT 1 FROM ingest_messages o
-                              WHERE o.tenant_id = $2 AND o.protocol = $3 AND o.sender = $4 AND o.control_id = $5
-                                AND o.content_sha256 <> $6) AS "reusedControlId"`,
-      [
-        message.id,
-        message.tenantId,
-        message.protocol,
-        message.sender,
-        message.controlId ?? null,
-        message.contentSha256,
-        message.messageType ?? null,
-        message.messageTime ?? null,
-        message.raw,
-        message.receivedAt,
-        outcome?.status ?? 'processing',
-        outcome?.replyCode ?? null,
-        outcome?.reply ?? null,
-        outcome?.replyStatus ?? null,
-        outcome?.error === undefined ? null : JSON.stringify(outcome.error),
-        JSON.stringify(outcome?.effects ?? []),
-        outcome?.processedAt ?? null,
-      ],
-    );
+  async claim(tx: EntityManager, message: ReceivedMessage, outcome?: MessageOutcome, lockKeys: readonly string[] = []): Promise<Claim> {
+    const inserted = await this.prepared.rows<{ id: string; reusedControlId: boolean }>(tx, CLAIM, [
+      message.id,
+      message.tenantId,
+      message.protocol,
+      message.sender,
+      message.controlId ?? null,
+      message.contentSha256,
+      message.messageType ?? null,
+      message.messageTime ?? null,
+      message.raw,
+      message.receivedAt,
+      outcome?.status ?? 'processing',
+      outcome?.replyCode ?? null,
+      outcome?.reply ?? null,
+      outcome?.replyStatus ?? null,
+      outcome?.error === undefined ? null : JSON.stringify(outcome.error),
+      JSON.stringify(outcome?.effects ?? []),
+      outcome?.processedAt ?? null,
+      [...new Set(lockKeys)],
+    ]);
     if (inserted.length > 0) return { kind: 'new', id: inserted[0].id, reusedControlId: inserted[0].reusedControlId };
     const rows: StoredMessage[] = await tx.query(`SELECT ${COLUMNS} FROM ingest_messages WHERE ${IDENTITY} FOR UPDATE`, [
       message.tenantId,
@@ -132,23 +168,23 @@ export class IngestMessageRepository {
     await tx.query(`UPDATE ingest_messages SET status = 'processing', attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   }
 
-  async recordOutcome(tx: EntityManager, tenantId: string, id: string, outcome: MessageOutcome): Promise<void> {
-    await tx.query(
-      `UPDATE ingest_messages
-          SET status = $3, reply_code = $4, reply = $5, reply_status = $6, error = $7, effects = $8, processed_at = $9
-        WHERE tenant_id = $1 AND id = $2`,
-      [
-        tenantId,
-        id,
-        outcome.status,
-        outcome.replyCode,
-        outcome.reply,
-        outcome.replyStatus ?? null,
-        outcome.error === undefined ? null : JSON.stringify(outcome.error),
-        JSON.stringify(outcome.effects),
-        outcome.processedAt,
-      ],
-    );
+  /** The message's outcome; `written`: what it wrote, whose watermarks advance to its time. */
+  async recordOutcome(tx: EntityManager, tenantId: string, id: string, outcome: MessageOutcome, written?: WrittenBy): Promise<void> {
+    const refs = [...new Map((written?.refs ?? []).map((r) => [`${r.resourceType}/${r.id}`, r])).values()];
+    await this.prepared.rows(tx, RECORD_OUTCOME, [
+      tenantId,
+      id,
+      outcome.status,
+      outcome.replyCode,
+      outcome.reply,
+      outcome.replyStatus ?? null,
+      outcome.error === undefined ? null : JSON.stringify(outcome.error),
+      JSON.stringify(outcome.effects),
+      outcome.processedAt,
+      refs.map((r) => r.resourceType),
+      refs.map((r) => r.id),
+      written?.messageTime ?? null,
+    ]);
   }
 
   /** Service work (any tenant): the message with this id. */

@@ -37,7 +37,10 @@ import { IngestMessageRepository, IngestStatus, MessageOutcome, ReceivedMessage,
  */
 export const DEFAULT_FEED_TIME_ZONE = 'America/New_York';
 
-/** How many times a message transaction is retried after a deadlock or serialization failure. */
+/**
+ * How many times a message transaction is run in all when it fails on a deadlock, a
+ * serialization failure, or a lost optimistic race (see `isTransient`).
+ */
 const TRANSACTION_ATTEMPTS = 3;
 const TRANSIENT_SQL_STATES: ReadonlySet<string> = new Set(['40P01', '40001']);
 
@@ -132,7 +135,14 @@ function ackControlId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 20);
 }
 
+/**
+ * A failure that another attempt may not meet: a deadlock or serialization failure, or a 412
+ * from the store (`precondition-failed`): coordination writes what it read with `If-Match`, and
+ * a concurrent writer (the task sweep) may have written it since. The other 412 (an identifier
+ * that matches several resources) fails the same way every attempt, and is answered as before.
+ */
 function isTransient(error: unknown): boolean {
+  if (error instanceof OperationOutcomeError) return error.outcome.id === 'precondition-failed';
   const failure = error as { code?: string; driverError?: { code?: string } } | undefined;
   return TRANSIENT_SQL_STATES.has(failure?.code ?? failure?.driverError?.code ?? '');
 }
@@ -425,8 +435,10 @@ export class IngestService {
       const settled = await this.inTenantWithRetry(message.tenantId, async (tx): Promise<Settled> => {
         let id = restartOf;
         let notes: OperationOutcomeIssue[] = [];
+        // The message row and the identity locks of what it may write: one round trip.
+        const identitiesLocked = id === undefined;
         if (id === undefined) {
-          const claim = await this.messages.claim(tx, message);
+          const claim = await this.messages.claim(tx, message, undefined, this.applier.lockKeysOf(event));
           if (claim.kind === 'new' && claim.reusedControlId) notes = [reusedControlIdNote(message.protocol)];
           if (claim.kind === 'seen' && claim.stored.status !== 'failed') return { answer: this.answerOf(claim.stored), duplicate: true };
           id = claim.kind === 'seen' ? claim.stored.id : claim.id;
@@ -434,12 +446,20 @@ export class IngestService {
         } else {
           await this.messages.restart(tx, message.tenantId, id);
         }
-        const applied = await this.applier.apply(tx, pending.principal, event, id);
+        const applied = await this.applier.apply(tx, pending.principal, event, { identitiesLocked });
+        // The patient and encounter as this transaction stored them: coordination need not read them again.
+        const known = event.merges.length === 0 ? { patient: applied.patient, encounter: applied.encounter } : {};
         for (const draft of coordinationEventsOf(event, applied)) {
-          await this.coordination.handleEvent(tx, pending.principal, draft);
+          await this.coordination.handleEvent(tx, pending.principal, { ...draft, ...known });
         }
         const answer = pending.answer({ applied, committed: true, notes });
-        await this.messages.recordOutcome(tx, message.tenantId, id, { ...answer, effects: applied.effects, processedAt: this.clock.now() });
+        await this.messages.recordOutcome(
+          tx,
+          message.tenantId,
+          id,
+          { ...answer, effects: applied.effects, processedAt: this.clock.now() },
+          { refs: applied.written, messageTime: event.messageTime },
+        );
         return { answer, duplicate: false };
       });
       if (settled.duplicate) this.logger.debug({ protocol: message.protocol, sender: message.sender, controlId: message.controlId }, 'resend answered with the stored reply');

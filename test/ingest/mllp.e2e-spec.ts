@@ -165,6 +165,42 @@ describe('MLLP listener and ingest', () => {
     expect((row.error as { issue: { expression?: string[] }[] }).issue[0].expression).toEqual(['Coverage.period']);
   });
 
+  it('writes every resource one message changed, each once, with the effects recorded', async () => {
+    const in1 = (fields: Record<number, string>): string => segment('IN1', { 1: '1', 3: 'PAYER1^^^HOSP', 4: 'ACME HEALTH', 36: 'M-BATCH', ...fields });
+    expect(msa(await sendOne(service, adt({ trigger: 'A01', controlId: 'BATCH-1', mrn: 'B1', extra: [in1({ 8: 'G-1' })] })))[1]).toBe('AA');
+    const [coverage] = await search<Coverage>(fhir, `/Coverage?identifier=${encodeURIComponent('M-BATCH')}`);
+    expect(coverage.meta?.versionId).toBe('1');
+    // The update changes the patient, the visit and the coverage (written together: one new version each).
+    const ack = await sendOne(
+      service,
+      adt({
+        trigger: 'A08',
+        controlId: 'BATCH-2',
+        mrn: 'B1',
+        family: 'BATCHED',
+        time: '20261127110000-0500',
+        pv1: { 3: '5E^502^1' },
+        extra: [in1({ 8: 'G-2' })],
+      }),
+    );
+    expect(msa(ack)[1]).toBe('AA');
+    const [patient] = await patientsWithMrn(fhir, 'B1');
+    const [encounter] = await encountersWithVisit(fhir, 'VB1');
+    const coverages = await search<Coverage>(fhir, `/Coverage?identifier=${encodeURIComponent('M-BATCH')}`);
+    expect(patient).toMatchObject({ name: [{ family: 'BATCHED' }], meta: { versionId: '2' } });
+    expect(encounter.meta?.versionId).toBe('2');
+    expect(coverages).toHaveLength(1);
+    expect(coverages[0]).toMatchObject({ id: coverage.id, class: [expect.objectContaining({ value: 'G-2' })], meta: { versionId: '2' } });
+    const [row] = await service.sql(`SELECT effects FROM ingest_messages WHERE control_id = 'BATCH-2'`);
+    expect([...(row.effects as string[])].sort()).toEqual(
+      [
+        `Patient/${patient.id}/_history/2`,
+        `Encounter/${encounter.id}/_history/2`,
+        `Coverage/${coverage.id}/_history/2`,
+      ].sort(),
+    );
+  });
+
   it('a discharge home goes to coordination in the same transaction: the encounter gets its CarePlan', async () => {
     await sendWithHl7Client(mllpPort(service), adt({ trigger: 'A01', controlId: 'DIS-1', mrn: 'D1' }));
     const ack = await sendWithHl7Client(
