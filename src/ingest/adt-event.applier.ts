@@ -16,7 +16,7 @@ import { preconditionFailedOutcome, UNIQUE_IDENTIFIER_TYPES } from '@liaison/fhi
 import { hl7Error, Hl7ErrorCode, hl7Warning } from '@liaison/hl7';
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '../auth';
-import { FhirSearchService, FhirStore } from '../fhir';
+import { FhirReadService, FhirSearchService, FhirStore } from '../fhir';
 import { IngestResourceRepository, type ResourceRef } from './ingest-resource.repository';
 
 /** What applying one event did, for the coordination hook, the message row and the reply. */
@@ -96,6 +96,7 @@ export class AdtEventApplier {
   constructor(
     private readonly store: FhirStore,
     private readonly search: FhirSearchService,
+    private readonly reads: FhirReadService,
     private readonly bookkeeping: IngestResourceRepository,
   ) {}
 
@@ -247,9 +248,11 @@ export class AdtEventApplier {
 
   /** The stored resource a write describes: the first of its identifiers that finds one. */
   private async find(tx: EntityManager, tenantId: string, write: ResourceWrite): Promise<string | undefined> {
+    const resourceType = write.resource.resourceType;
+    if (!UNIQUE_IDENTIFIER_TYPES.has(resourceType)) return (await this.findCurrent(tx, tenantId, write))?.id;
     for (const identifier of write.match) {
       if (!identifier.system || !identifier.value) continue;
-      const id = await this.store.findOne(tx, tenantId, write.resource.resourceType, {
+      const id = await this.store.findOne(tx, tenantId, resourceType, {
         identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`],
       });
       if (id) return id;
@@ -261,8 +264,9 @@ export class AdtEventApplier {
    * The stored resource a merge write describes, with its content. A type whose identifiers the
    * store keeps unique (Patient) is found in that index (`find`, a cheap statement even when
    * nothing is found, the usual case of an admission), then read. Any other type: the first of
-   * its identifiers that finds one, by a search that returns the match itself (no read after
-   * it); an identifier that matches several is a 412, as for a conditional update.
+   * its identifiers that finds one, by a prepared lookup from the token index that returns the
+   * match itself (no read after it); an identifier that matches several is a 412, as for a
+   * conditional update.
    */
   private async findCurrent(tx: EntityManager, tenantId: string, write: ResourceWrite): Promise<Resource | undefined> {
     const resourceType = write.resource.resourceType;
@@ -272,14 +276,7 @@ export class AdtEventApplier {
     }
     for (const identifier of write.match) {
       if (!identifier.system || !identifier.value) continue;
-      const page = await this.search.search(
-        tx,
-        tenantId,
-        resourceType,
-        { identifier: [`${tokenPart(identifier.system)}|${tokenPart(identifier.value)}`], _count: ['2'] },
-        { baseUrl: 'urn:liaison:ingest', strictHandling: true },
-      );
-      const matches = (page.entry ?? []).flatMap((entry) => (entry.search?.mode === 'match' && entry.resource ? [entry.resource] : []));
+      const matches = await this.reads.byIdentifier(tx, tenantId, resourceType, { system: identifier.system, value: identifier.value }, 2);
       if (matches.length > 1) throw new OperationOutcomeError(preconditionFailedOutcome(`The condition matches more than one ${resourceType}`));
       if (matches.length === 1) return matches[0];
     }

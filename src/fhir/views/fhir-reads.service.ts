@@ -25,6 +25,11 @@ export class FhirReadService {
     return this.repository.currentMany(tx, tenantId, resourceType, ids);
   }
 
+  /** Live resources of a type with the identifier `system|value`, at most `limit` (one prepared statement from the token index). */
+  byIdentifier(tx: EntityManager, tenantId: string, resourceType: string, identifier: { system: string; value: string }, limit: number): Promise<Resource[]> {
+    return this.repository.byIdentifier(tx, tenantId, resourceType, identifier.system, identifier.value, limit);
+  }
+
   referencing(
     tx: EntityManager,
     tenantId: string,

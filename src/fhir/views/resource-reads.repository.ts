@@ -54,6 +54,27 @@ export class ResourceReadsRepository {
     return rows.map((row) => row.content);
   }
 
+  /**
+   * Live `resourceType` resources with the identifier `system|value` (exactly as the
+   * `identifier` token search matches it), at most `limit`, by id. Starts from the token index
+   * (an equality on its whole prefix), so the plan is the same whatever the values and the
+   * statistics: a fresh database without them does not scan the resource table.
+   */
+  async byIdentifier(tx: EntityManager, tenantId: string, resourceType: string, system: string, value: string, limit: number): Promise<Resource[]> {
+    assertType(resourceType);
+    const rows = await this.prepared.rows<{ content: Resource }>(
+      tx,
+      `SELECT DISTINCT ON (r.id) r.content
+         FROM fhir_search_token s
+         JOIN fhir_resources r ON r.tenant_id = s.tenant_id AND r.resource_type = s.resource_type AND r.id = s.resource_id
+        WHERE s.tenant_id = $1 AND s.resource_type = '${resourceType}' AND s.param = 'identifier' AND s.code = $2 AND s.system = $3
+          AND NOT r.deleted
+        ORDER BY r.id LIMIT $4`,
+      [tenantId, value, system, limit],
+    );
+    return rows.map((row) => row.content);
+  }
+
   /** Live `sourceType` resources whose `params` reference one of `targetType`/`targetIds`. */
   async referencing(
     tx: EntityManager,
