@@ -440,9 +440,11 @@ export class FhirStore {
 
   /**
    * Persist, index and record first versions in one statement (one round trip): the rows, their
-   * history, their search index rows and their outbox events, all gated on the resource row
-   * being inserted. Returns the ids inserted; an id already taken is absent, and nothing of
-   * it was written.
+   * history, their search index rows and their outbox events. Returns the ids inserted; an id
+   * already taken is absent. The index rows and events are gated on some row being inserted,
+   * not on each: a single resource whose id is taken writes nothing, but a caller of several
+   * must fail the transaction when any id is missing (createMany does), or the taken ones
+   * would keep index rows and events.
    */
   private async insertFirstVersions(tx: EntityManager, principal: Principal, resources: readonly Resource[]): Promise<Set<string>> {
     const statement = new CteStatement(principal.tenantId);
