@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { BenchScenario } from '../scenario';
 import type { LoopWorker } from '../loop.load';
-import { adtA01, adtMessage, analyze, BenchMllpConnection, hl7Time } from './adt-a01.scenario';
+import { adtA01, adtMessage, admitCensus, BenchMllpConnection, hl7Time } from './adt-a01.scenario';
 
 /**
  * ACK latency at a steady feed (issue 4: ACK p99 < 50 ms at 100 messages/s): the adt-a01
@@ -15,10 +15,7 @@ export const adtA01Paced: BenchScenario = {
   name: 'adt-a01-paced',
   description: `ADT^A01 over 16 MLLP connections paced at ${MESSAGES_PER_SECOND} messages/s: ACK latency`,
   async service(context) {
-    const probe = await BenchMllpConnection.open(context.mllpPort);
-    await probe.send(adtMessage({ trigger: 'A01', controlId: `probe-${randomUUID()}`, patient: `probe${randomBytes(3).toString('hex')}`, time: hl7Time(new Date()) }));
-    probe.close();
-    await analyze(context);
+    await admitCensus(context);
     return {
       kind: 'loop',
       async open(worker): Promise<LoopWorker> {
