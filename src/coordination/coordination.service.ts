@@ -122,12 +122,11 @@ export class CoordinationService {
   private async applyEncounterEvent(tx: EntityManager, principal: Principal, event: CoordinationEventInput, encounterId: string): Promise<void> {
     const tenantId = principal.tenantId;
     const { settings, protocols } = await this.settingsAndProtocols(tx, tenantId);
-    const record = await this.reader.patientRecord(tx, tenantId, event.patientId, event.patient);
-    const encounter = await this.reader.encounter(tx, tenantId, encounterId, event.encounter);
-    const plans = await this.reader.plansOfPatient(tx, tenantId, event.patientId, {
+    const { record, plans } = await this.reader.patientWithPlans(tx, tenantId, event.patientId, {
+      known: event.patient,
       encounterRef: `Encounter/${encounterId}`,
-      serviceRequests: record.serviceRequests,
     });
+    const encounter = await this.reader.encounter(tx, tenantId, encounterId, event.encounter);
     const context = contextOf(event, record, encounter);
     const result = await this.decideWithTurn(tx, tenantId, settings, (s) =>
       applyProtocols({ protocols, context, plans, settings: s, now: this.now(s), newId: this.newIdFor(tenantId) }),

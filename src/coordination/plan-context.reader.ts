@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { CarePlan, CareTeam, Condition, Coverage, Encounter, Patient, Resource, ServiceRequest, Task } from '@medplum/fhirtypes';
 import type { ExistingPlan } from '@liaison/protocols';
 import type { EntityManager } from 'typeorm';
-import { FhirReadService, FhirStore } from '../fhir';
+import { FhirReadService, FhirStore, type ReferencePath } from '../fhir';
 import { refOf } from './resource-search';
 
 /** What protocols look at about a patient, besides the event and the encounter. */
@@ -15,6 +15,33 @@ export interface PatientRecord {
 }
 
 const OPEN_PLAN: ReadonlySet<CarePlan['status']> = new Set<CarePlan['status']>(['draft', 'active', 'on-hold']);
+
+/** What points at a patient that the rules read: a patient's record and care plans, one statement. */
+const PATIENT_PATHS: readonly ReferencePath[] = [
+  { resourceType: 'Coverage', param: 'beneficiary' },
+  { resourceType: 'Condition', param: 'subject' },
+  { resourceType: 'ServiceRequest', param: 'subject' },
+  { resourceType: 'CareTeam', param: 'subject' },
+  { resourceType: 'CarePlan', param: 'subject' },
+];
+
+/** Which of a patient's plans the rules see: open ones, those of the encounter, or all. */
+interface PlanSelection {
+  readonly encounterRef?: string;
+  readonly allPlans?: boolean;
+}
+
+function selectPlans(carePlans: readonly CarePlan[], selection: PlanSelection): CarePlan[] {
+  return carePlans.filter(
+    (plan) => selection.allPlans || OPEN_PLAN.has(plan.status) || (selection.encounterRef !== undefined && plan.encounter?.reference === selection.encounterRef),
+  );
+}
+
+/** A patient's record and care plans, as read through `PATIENT_PATHS` (each list ordered by id). */
+interface PatientReferences {
+  readonly record: PatientRecord;
+  readonly carePlans: readonly CarePlan[];
+}
 
 /**
  * Reads, in the caller's transaction, what the coordination rules decide on: a patient's
@@ -33,30 +60,47 @@ export class PlanContextReader {
     private readonly reads: FhirReadService,
   ) {}
 
-  /**
-   * The patient's record; a missing (or deleted) Patient is a 404 OperationOutcomeError.
-   * `known`: the Patient as the caller wrote it in this transaction (not read again).
-   */
-  async patientRecord(tx: EntityManager, tenantId: string, patientId: string, known?: Patient): Promise<PatientRecord> {
-    const patient = known?.id === patientId ? known : ((await this.store.read(tx, tenantId, 'Patient', patientId)) as Patient);
-    return this.recordOf(tx, tenantId, patient);
-  }
-
   /** The patient's record, or undefined when the Patient does not exist (or was deleted). */
   async patientRecordIfAny(tx: EntityManager, tenantId: string, patientId: string): Promise<PatientRecord | undefined> {
     const [patient] = await this.byIds<Patient>(tx, tenantId, 'Patient', [patientId]);
     return patient && this.recordOf(tx, tenantId, patient);
   }
 
+  /**
+   * The patient's record and their plans the rules need (as `plansOfPatient` selects them), the
+   * record and the plans found in one statement. `known`: the Patient as the caller wrote it in
+   * this transaction (not read again); a missing (or deleted) Patient is a 404.
+   */
+  async patientWithPlans(
+    tx: EntityManager,
+    tenantId: string,
+    patientId: string,
+    options: PlanSelection & { known?: Patient } = {},
+  ): Promise<{ record: PatientRecord; plans: ExistingPlan[] }> {
+    const patient = options.known?.id === patientId ? options.known : ((await this.store.read(tx, tenantId, 'Patient', patientId)) as Patient);
+    const { record, carePlans } = await this.referencesOf(tx, tenantId, patient);
+    const plans = await this.withTasks(tx, tenantId, selectPlans(carePlans, options), record.serviceRequests);
+    return { record, plans };
+  }
+
   private async recordOf(tx: EntityManager, tenantId: string, patient: Patient): Promise<PatientRecord> {
-    const patientIds = [patient.id as string];
-    const coverages = await this.referencing<Coverage>(tx, tenantId, 'Coverage', 'beneficiary', 'Patient', patientIds);
-    const conditions = await this.referencing<Condition>(tx, tenantId, 'Condition', 'subject', 'Patient', patientIds);
-    const serviceRequests = await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'subject', 'Patient', patientIds);
-    const careTeams = (await this.referencing<CareTeam>(tx, tenantId, 'CareTeam', 'subject', 'Patient', patientIds)).filter(
-      (team) => team.status === 'active',
-    );
-    return { patient, coverages, conditions, serviceRequests, careTeams };
+    return (await this.referencesOf(tx, tenantId, patient)).record;
+  }
+
+  private async referencesOf(tx: EntityManager, tenantId: string, patient: Patient): Promise<PatientReferences> {
+    const rows = await this.reads.referencingThrough(tx, tenantId, PATIENT_PATHS, 'Patient', [patient.id as string]);
+    const ofType = <T extends Resource>(resourceType: T['resourceType']): T[] =>
+      byId(rows.filter((row) => row.resource.resourceType === resourceType).map((row) => row.resource as T));
+    return {
+      record: {
+        patient,
+        coverages: ofType<Coverage>('Coverage'),
+        conditions: ofType<Condition>('Condition'),
+        serviceRequests: ofType<ServiceRequest>('ServiceRequest'),
+        careTeams: ofType<CareTeam>('CareTeam').filter((team) => team.status === 'active'),
+      },
+      carePlans: ofType<CarePlan>('CarePlan'),
+    };
   }
 
   /** The Encounter (404 when missing or deleted). `known`: as the caller wrote it in this transaction. */
@@ -75,11 +119,9 @@ export class PlanContextReader {
     tx: EntityManager,
     tenantId: string,
     patientId: string,
-    options: { encounterRef?: string; allPlans?: boolean; serviceRequests?: readonly ServiceRequest[] } = {},
+    options: PlanSelection & { serviceRequests?: readonly ServiceRequest[] } = {},
   ): Promise<ExistingPlan[]> {
-    const carePlans = (await this.referencing<CarePlan>(tx, tenantId, 'CarePlan', 'subject', 'Patient', [patientId])).filter(
-      (plan) => options.allPlans || OPEN_PLAN.has(plan.status) || (options.encounterRef !== undefined && plan.encounter?.reference === options.encounterRef),
-    );
+    const carePlans = selectPlans(await this.referencing<CarePlan>(tx, tenantId, 'CarePlan', 'subject', 'Patient', [patientId]), options);
     if (carePlans.length === 0) return [];
     const requests = options.serviceRequests ?? (await this.referencing<ServiceRequest>(tx, tenantId, 'ServiceRequest', 'subject', 'Patient', [patientId]));
     return this.withTasks(tx, tenantId, carePlans, requests);

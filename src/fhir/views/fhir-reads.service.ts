@@ -41,6 +41,17 @@ export class FhirReadService {
     return this.repository.referencing(tx, tenantId, sourceType, params, targetType, targetIds, MAX_REFERENCING);
   }
 
+  /** `referencing` through several (type, param) paths in one statement, path by path in the order given. */
+  referencingThrough(
+    tx: EntityManager,
+    tenantId: string,
+    paths: readonly ReferencePath[],
+    targetType: string,
+    targetIds: readonly string[],
+  ): Promise<ReferencingRow[]> {
+    return this.repository.referencingThrough(tx, tenantId, paths, targetType, targetIds, MAX_REFERENCING);
+  }
+
   /** Newest first: the versions of `target` and of the resources related to it through `paths`. */
   historyOfRelated(
     tx: EntityManager,

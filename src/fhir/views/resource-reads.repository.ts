@@ -102,6 +102,38 @@ export class ResourceReadsRepository {
   }
 
   /**
+   * `referencing` for several (source type, param) paths at once, in one statement: per path,
+   * in the order given, what `referencing` would return for it (its own `limit`).
+   */
+  async referencingThrough(
+    tx: EntityManager,
+    tenantId: string,
+    paths: readonly ReferencePath[],
+    targetType: string,
+    targetIds: readonly string[],
+    limit: number,
+  ): Promise<ReferencingRow[]> {
+    if (targetIds.length === 0 || paths.length === 0) return [];
+    paths.forEach((path) => assertType(path.resourceType));
+    assertType(targetType);
+    const rows = await this.prepared.rows<{ target_id: string; content: Resource }>(
+      tx,
+      `SELECT x.target_id, x.content
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS p(resource_type, param, n)
+        CROSS JOIN LATERAL (
+          SELECT DISTINCT ON (s.target_id, t.id) s.target_id, t.id, t.content
+            FROM fhir_search_reference s
+            JOIN fhir_resources t ON t.tenant_id = s.tenant_id AND t.resource_type = s.resource_type AND t.id = s.resource_id
+           WHERE s.tenant_id = $1 AND s.resource_type = p.resource_type AND s.param = p.param
+             AND s.target_type = '${targetType}' AND s.target_id = ANY($4::text[]) AND NOT t.deleted
+           ORDER BY s.target_id, t.id LIMIT $5) x
+        ORDER BY p.n, x.target_id, x.id`,
+      [tenantId, paths.map((p) => p.resourceType), paths.map((p) => p.param), [...new Set(targetIds)], limit],
+    );
+    return rows.map((row) => ({ targetId: row.target_id, resource: row.content }));
+  }
+
+  /**
    * The versions of a target and of the live resources related to it through `paths`, newest
    * first (a timeline). Each carries the previous version's `status`.
    */
