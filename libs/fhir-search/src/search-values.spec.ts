@@ -241,6 +241,29 @@ describe('extractSearchValues: quantity', () => {
   });
 });
 
+describe('extractSearchValues: one row per distinct value', () => {
+  it('keeps a value that two elements share once, and tells a missing system from the text "null"', () => {
+    const twice = {
+      resourceType: 'Patient',
+      id: 'twice',
+      identifier: [
+        { system: 'urn:mrn', value: '7' },
+        { system: 'urn:mrn', value: '7' },
+        { value: 'null' },
+        { system: 'null', value: 'null' },
+      ],
+      name: [{ family: 'Ng' }, { family: 'Ng', use: 'old' }],
+    } as Resource;
+    const values = extractSearchValues(catalog, twice, BASE);
+    expect(of(values, 'tokens', 'identifier').map((t) => [t.system, t.code])).toEqual([
+      ['urn:mrn', '7'],
+      [null, 'null'],
+      ['null', 'null'],
+    ]);
+    expect(of(values, 'strings', 'family')).toEqual([{ param: 'family', value: normalizeString('Ng'), exact: 'Ng' }]);
+  });
+});
+
 describe('search catalog', () => {
   it('resolves every stored type from the R4 definitions, with _id and _lastUpdated as row columns', () => {
     for (const type of catalog.resourceTypes) {

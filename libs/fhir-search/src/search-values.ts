@@ -160,10 +160,24 @@ function quantitiesOf(param: string, typed: TypedValue): QuantityValue[] {
   return [{ param, value: quantity.value, system: quantity.system ?? null, code: quantity.code ?? quantity.unit ?? null }];
 }
 
+/** A row's field values as one key: each length-prefixed (no two rows collide), null apart from any string. */
+function rowKey(row: object): string {
+  let key = '';
+  for (const value of Object.values(row)) {
+    if (value === null || value === undefined) key += '-;';
+    else {
+      const text = String(value);
+      key += `${text.length}:${text};`;
+    }
+  }
+  return key;
+}
+
 function dedupe<T extends object>(rows: T[]): T[] {
+  if (rows.length < 2) return rows;
   const seen = new Set<string>();
   return rows.filter((row) => {
-    const key = JSON.stringify(row);
+    const key = rowKey(row);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -59,6 +59,15 @@ function toVersion(row: Row): ResourceVersion {
 const COLUMNS = 'tenant_id, resource_type, id, version_id, last_updated, deleted, content';
 
 /**
+ * The versions' contents as one JSON array text: sent as a single `jsonb` parameter and taken
+ * apart with `jsonb_array_elements` (by ordinality). Each `json` is already JSON text, so this is
+ * a join; a `text[]` of them would have every quote escaped by the driver, character by character.
+ */
+function contentsArray(versions: readonly VersionToWrite[]): string {
+  return `[${versions.map((v) => v.json).join(',')}]`;
+}
+
+/**
  * SQL of the FHIR store: `fhir_resources` (current versions) and `fhir_resource_history`
  * (every version). Each write is one statement that writes both tables; every statement names
  * the tenant (row-level security checks it again).
@@ -79,13 +88,13 @@ export class FhirResourceRepository {
       `${statement.add(versions.map((v) => v.id))}::text[]`,
       `${statement.add(versions.map((v) => v.versionId))}::int[]`,
       `${statement.add(versions.map((v) => v.lastUpdated))}::timestamptz[]`,
-      `${statement.add(versions.map((v) => v.json))}::text[]`,
     ];
     statement.with(
       'written',
       `INSERT INTO fhir_resources (${COLUMNS})
-       SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, t.content::jsonb
-         FROM unnest(${arrays.join(', ')}) AS t(resource_type, id, version_id, last_updated, content)
+       SELECT $1, t.resource_type, t.id, t.version_id, t.last_updated, false, c.content
+         FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS t(resource_type, id, version_id, last_updated, n)
+         JOIN jsonb_array_elements(${statement.add(contentsArray(versions))}::jsonb) WITH ORDINALITY AS c(content, n) ON c.n = t.n
        ON CONFLICT (tenant_id, resource_type, id) DO NOTHING
        RETURNING ${COLUMNS}`,
     );
@@ -133,12 +142,12 @@ export class FhirResourceRepository {
       `${statement.add(versions.map((v) => v.versionId))}::int[]`,
       `${statement.add(versions.map((v) => v.lastUpdated))}::timestamptz[]`,
       `${statement.add(versions.map((v) => v.deleted))}::bool[]`,
-      `${statement.add(versions.map((v) => v.json))}::text[]`,
     ];
     statement.with(
       'rewritten',
-      `UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = v.content::jsonb
-         FROM unnest(${arrays.join(', ')}) AS v(resource_type, id, version_id, last_updated, deleted, content)
+      `UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = c.content
+         FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(resource_type, id, version_id, last_updated, deleted, n)
+         JOIN jsonb_array_elements(${statement.add(contentsArray(versions))}::jsonb) WITH ORDINALITY AS c(content, n) ON c.n = v.n
         WHERE r.tenant_id = $1 AND r.resource_type = v.resource_type AND r.id = v.id AND r.id = ANY(${ids}::text[])
        RETURNING r.tenant_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content`,
     );
