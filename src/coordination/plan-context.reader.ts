@@ -193,7 +193,7 @@ export class PlanContextReader {
     targetIds: readonly string[],
   ): Promise<T[]> {
     if (targetIds.length === 0) return [];
-    const rows = await this.reads.referencing(tx, tenantId, sourceType, [param], targetType, [...new Set(targetIds)]);
+    const rows = await this.reads.referencing(tx, tenantId, sourceType, [param], targetType, targetIds);
     return byId(rows.map((row) => row.resource as T));
   }
 }

@@ -39,6 +39,16 @@ function assertBodyIs(body: unknown, resourceType: string): asserts body is Reso
  * the REST controller runs one per request, a batch or transaction Bundle several. Each
  * checks the caller's SMART scope, the request's shape, and calls the store or the search.
  */
+/**
+ * Checks that `principal` may search `resourceType`; returns which types it may read, since
+ * included resources are read too and only those of readable types are returned.
+ */
+function searchAllowed(principal: Principal, resourceType: string): (type: string) => boolean {
+  assertServed(resourceType);
+  assertScope(principal, resourceType, 's');
+  return (type) => scopesAllow(principal.scopes, type, 'r');
+}
+
 @Injectable()
 export class FhirInteractions {
   constructor(
@@ -150,10 +160,7 @@ export class FhirInteractions {
     query: Record<string, string[]>,
     options: { baseUrl: string; strictHandling: boolean },
   ): Promise<InteractionResult> {
-    assertServed(resourceType);
-    assertScope(principal, resourceType, 's');
-    // Included resources are read too: only those of types the token may read are returned.
-    const mayRead = (type: string): boolean => scopesAllow(principal.scopes, type, 'r');
+    const mayRead = searchAllowed(principal, resourceType);
     const bundle = await this.search.search(tx, principal.tenantId, resourceType, withoutFormatParameters(query), { ...options, mayRead });
     return { status: 200, resource: bundle };
   }
@@ -166,9 +173,7 @@ export class FhirInteractions {
     query: Record<string, string[]>,
     options: { baseUrl: string; strictHandling: boolean },
   ): Promise<string> {
-    assertServed(resourceType);
-    assertScope(principal, resourceType, 's');
-    const mayRead = (type: string): boolean => scopesAllow(principal.scopes, type, 'r');
+    const mayRead = searchAllowed(principal, resourceType);
     return this.search.searchJson(tx, principal.tenantId, resourceType, withoutFormatParameters(query), { ...options, mayRead });
   }
 

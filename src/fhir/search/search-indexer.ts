@@ -53,8 +53,8 @@ export class SearchIndexer {
   /**
    * Adds the index rows of first versions (creates) to `statement`: nothing to replace, so no
    * DELETE. Only for resources whose row the same statement or transaction inserts: a deleted
-   * resource written again is a new version of an existing row (its rows were dropped on
-   * delete) and goes through `index`. `gate`: a CTE of `statement`; nothing is written unless
+   * resource written again is a new version of an existing row and goes through
+   * `addReplacedRows`. `gate`: a CTE of `statement`; nothing is written unless
    * it returned a row (the resource row was inserted).
    */
   addNewRows(statement: CteStatement, resources: readonly Resource[], gate?: string): void {

@@ -11,7 +11,6 @@ export interface VersionToWrite {
   readonly id: string;
   readonly versionId: number;
   readonly lastUpdated: string;
-  readonly deleted: boolean;
   /** The resource JSON, serialised once by the caller. */
   readonly json: string;
 }
@@ -131,8 +130,9 @@ export class FhirResourceRepository {
   }
 
   /**
-   * Adds new versions of existing (locked) rows to `statement`: the current row updated and the
-   * version appended to history. The write path of updates, sent with their index rows and events.
+   * Adds new versions of existing (locked) rows to `statement`: the current row updated (live
+   * again if it was deleted) and the version appended to history. The write path of updates and
+   * re-creates, sent with their index rows and events; deletes are `markDeleted`.
    */
   addNewVersions(statement: CteStatement, versions: readonly VersionToWrite[]): void {
     const ids = statement.add(versions.map((v) => v.id));
@@ -141,12 +141,11 @@ export class FhirResourceRepository {
       `${ids}::text[]`,
       `${statement.add(versions.map((v) => v.versionId))}::int[]`,
       `${statement.add(versions.map((v) => v.lastUpdated))}::timestamptz[]`,
-      `${statement.add(versions.map((v) => v.deleted))}::bool[]`,
     ];
     statement.with(
       'rewritten',
-      `UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = v.deleted, content = c.content
-         FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(resource_type, id, version_id, last_updated, deleted, n)
+      `UPDATE fhir_resources r SET version_id = v.version_id, last_updated = v.last_updated, deleted = false, content = c.content
+         FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS v(resource_type, id, version_id, last_updated, n)
          JOIN jsonb_array_elements(${statement.add(contentsArray(versions))}::jsonb) WITH ORDINALITY AS c(content, n) ON c.n = v.n
         WHERE r.tenant_id = $1 AND r.resource_type = v.resource_type AND r.id = v.id AND r.id = ANY(${ids}::text[])
        RETURNING r.tenant_id, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content`,

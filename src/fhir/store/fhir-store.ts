@@ -448,7 +448,7 @@ export class FhirStore {
    */
   private async insertFirstVersions(tx: EntityManager, principal: Principal, resources: readonly Resource[]): Promise<Set<string>> {
     const statement = new CteStatement(principal.tenantId);
-    const written = this.resources.addInsert(statement, resources.map((r) => toWrite(r, false)));
+    const written = this.resources.addInsert(statement, resources.map(toWrite));
     this.indexer.addNewRows(statement, resources, written);
     this.feed.appendWith(tx, statement, principal.clientId, outboxEntriesOf(resources.map(createdChange), this.now()), written);
     const rows = await statement.run<{ id: string }>(tx, this.prepared, `SELECT id FROM ${written}`);
@@ -462,7 +462,7 @@ export class FhirStore {
   private async writeNewVersions(tx: EntityManager, principal: Principal, changes: readonly ResourceChange[]): Promise<void> {
     const resources = changes.map((change) => change.resource!);
     const statement = new CteStatement(principal.tenantId);
-    this.resources.addNewVersions(statement, resources.map((r) => toWrite(r, false)));
+    this.resources.addNewVersions(statement, resources.map(toWrite));
     this.indexer.addReplacedRows(statement, resources);
     this.feed.appendWith(tx, statement, principal.clientId, outboxEntriesOf(changes, this.now()));
     await statement.run(tx, this.prepared);
@@ -524,13 +524,12 @@ function createdChange(resource: Resource): ResourceChange {
   return { interaction: 'create', resourceType: resource.resourceType, id: resource.id!, versionId: '1', resource };
 }
 
-function toWrite(resource: Resource, deleted: boolean): VersionToWrite {
+function toWrite(resource: Resource): VersionToWrite {
   return {
     resourceType: resource.resourceType,
     id: resource.id!,
     versionId: Number(resource.meta!.versionId),
     lastUpdated: resource.meta!.lastUpdated!,
-    deleted,
     json: JSON.stringify(resource),
   };
 }
